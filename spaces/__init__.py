@@ -1,0 +1,1 @@
+"""What may be tried: the language catalog, typology and diversity, subset heuristics, search spaces."""

@@ -1,0 +1,1 @@
+"""What one trial does: realign, fine-tune on English, evaluate zero-shot per language, report."""
