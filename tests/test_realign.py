@@ -1,0 +1,144 @@
+"""The realignment objective: exact value, gradients, pooling and what it rewards."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from transformers import AutoModel
+
+from _fake_world import fake_world
+from trainables.realign import (ProjectionHead, Realigner, content_mask, contrastive_loss,
+                                encoder_layer_states, mean_pool)
+
+
+def _hand_loss(src: list[list[float]], tgt: list[list[float]], tau: float) -> float:
+    """Symmetric InfoNCE written with explicit loops, independent of the implementation."""
+    sents = src + tgt
+    n = len(src)
+
+    def cos(a: list[float], b: list[float]) -> float:
+        dot = sum(x * y for x, y in zip(a, b))
+        return dot / (math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b)))
+
+    total = 0.0
+    for i, anchor in enumerate(sents):
+        positive = i + n if i < n else i - n
+        denom = sum(math.exp(cos(anchor, other) / tau) for j, other in enumerate(sents) if j != i)
+        total += -(cos(anchor, sents[positive]) / tau - math.log(denom))
+    return total / (2 * n)
+
+
+def test_loss_equals_hand_computation_on_three_pairs() -> None:
+    src = [[1.0, 0.0, 2.0], [0.5, -1.0, 0.0], [0.0, 3.0, 1.0]]
+    tgt = [[0.9, 0.2, 1.5], [1.0, -0.5, 0.5], [-0.2, 2.0, 2.0]]
+    for tau in (0.1, 0.5):
+        got = contrastive_loss(torch.tensor(src), torch.tensor(tgt), tau).item()
+        assert got == pytest.approx(_hand_loss(src, tgt, tau), rel=1e-5)
+
+
+def test_loss_is_symmetric_in_direction() -> None:
+    g = torch.Generator().manual_seed(1)
+    a, b = torch.randn(5, 8, generator=g), torch.randn(5, 8, generator=g)
+    assert contrastive_loss(a, b).item() == pytest.approx(contrastive_loss(b, a).item(), rel=1e-6)
+
+
+def test_mean_pool_ignores_padding_and_special_tokens() -> None:
+    hidden = torch.arange(2 * 5 * 3, dtype=torch.float).reshape(2, 5, 3)
+    ids = torch.tensor([[101, 7, 8, 102, 0], [101, 9, 102, 0, 0]])
+    attn = (ids != 0).long()
+    mask = content_mask(ids, attn, special_ids=[0, 101, 102])
+    pooled = mean_pool(hidden, mask)
+    assert torch.allclose(pooled[0], hidden[0, 1:3].mean(0))
+    assert torch.allclose(pooled[1], hidden[1, 1])
+
+
+def test_pooled_embedding_unchanged_by_extra_padding() -> None:
+    world = fake_world()
+    tok = world.tokenizer()
+    encoder = AutoModel.from_pretrained(world.model_path()).eval()
+    realigner = Realigner(encoder, tok.all_special_ids).eval()
+    enc = tok(["the big cat sees Ada in Lagos"], return_tensors="pt")
+    pad = torch.full((1, 6), tok.pad_token_id)
+    padded_ids = torch.cat([enc["input_ids"], pad], dim=1)
+    padded_attn = torch.cat([enc["attention_mask"], torch.zeros_like(pad)], dim=1)
+    with torch.no_grad():
+        plain = realigner.embed(enc["input_ids"], enc["attention_mask"])
+        padded = realigner.embed(padded_ids, padded_attn)
+    assert torch.allclose(plain, padded, atol=1e-5)
+
+
+def test_pooling_excludes_special_tokens_of_the_encoder_output() -> None:
+    world = fake_world()
+    tok = world.tokenizer()
+    encoder = AutoModel.from_pretrained(world.model_path()).eval()
+    enc = tok(["two dogs eat"], return_tensors="pt")
+    with torch.no_grad():
+        hidden = encoder_layer_states(encoder, enc["input_ids"], enc["attention_mask"], -1)
+        pooled = mean_pool(hidden, content_mask(enc["input_ids"], enc["attention_mask"],
+                                                tok.all_special_ids))
+    assert torch.allclose(pooled[0], hidden[0, 1:-1].mean(0), atol=1e-6)  # [CLS] ... [SEP]
+
+
+def test_layer_selection_reads_the_requested_hidden_state() -> None:
+    world = fake_world()
+    encoder = AutoModel.from_pretrained(world.model_path()).eval()
+    enc = world.tokenizer()(["a cat"], return_tensors="pt")
+    with torch.no_grad():
+        all_states = encoder(**enc, output_hidden_states=True).hidden_states
+        assert torch.allclose(encoder_layer_states(encoder, enc["input_ids"], enc["attention_mask"], 1),
+                              all_states[1])
+        assert torch.allclose(encoder_layer_states(encoder, enc["input_ids"], enc["attention_mask"], -1),
+                              all_states[-1], atol=1e-6)
+
+
+def test_gradients_reach_the_encoder() -> None:
+    world = fake_world()
+    tok = world.tokenizer()
+    encoder = AutoModel.from_pretrained(world.model_path())
+    realigner = Realigner(encoder, tok.all_special_ids, proj_dim=16)
+    batch = tok(["the cat sees a dog", "Ada eats", "kalo mi tu", "fe gu"], padding=True, return_tensors="pt")
+    realigner(batch["input_ids"], batch["attention_mask"]).backward()
+    for name in ("embeddings.word_embeddings.weight", "encoder.layer.0.attention.self.query.weight",
+                 "encoder.layer.1.output.dense.weight"):
+        grad = dict(encoder.named_parameters())[name].grad
+        assert grad is not None and grad.abs().sum() > 0, name
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in realigner.head.parameters())
+
+
+def test_matched_pairs_score_lower_than_shuffled_pairs() -> None:
+    g = torch.Generator().manual_seed(0)
+    src = torch.randn(8, 16, generator=g)
+    tgt = src + 0.05 * torch.randn(8, 16, generator=g)  # translations close to their sources
+    shuffled = tgt[torch.tensor([1, 2, 3, 4, 5, 6, 7, 0])]
+    assert contrastive_loss(src, tgt).item() < contrastive_loss(src, shuffled).item()
+
+
+def test_identical_pairs_through_the_model_score_lower_than_shuffled() -> None:
+    world = fake_world()
+    tok = world.tokenizer()
+    realigner = Realigner(AutoModel.from_pretrained(world.model_path()), tok.all_special_ids).eval()
+    pairs = world.parallel("de")
+    src = pairs["src"][:6]
+    shuffled = src[1:] + src[:1]
+    with torch.no_grad():
+        same = tok(src + src, padding=True, return_tensors="pt")
+        other = tok(src + shuffled, padding=True, return_tensors="pt")
+        assert realigner(**same).item() < realigner(**other).item()
+
+
+def test_projection_head_shapes_and_no_bias() -> None:
+    head = ProjectionHead(32, 8)
+    assert head(torch.zeros(3, 32)).shape == (3, 8)
+    assert all(isinstance(m, torch.nn.ReLU) or getattr(m, "bias", None) is None for m in head.net)
+
+
+def test_bad_layer_is_a_config_error() -> None:
+    from spaces.errors import ConfigError
+
+    world = fake_world()
+    encoder = AutoModel.from_pretrained(world.model_path())
+    enc = world.tokenizer()(["a cat"], return_tensors="pt")
+    with pytest.raises(ConfigError, match="realign.layer"):
+        encoder_layer_states(encoder, enc["input_ids"], enc["attention_mask"], 7)
