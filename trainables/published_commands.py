@@ -1,9 +1,86 @@
-"""CLI subcommands of this area (filled in by its issue)."""
+"""``realign-search study``: selection studies on the paper's published runs, and the proxy's fidelity.
+
+Both answer from the shipped results in seconds, so they need no GPU, no Ray and no source CSVs.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+from spaces.errors import ConfigError
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise ConfigError("--sizes", f"{text!r} is not a comma-separated list of integers, e.g. 5,10,20,40") from None
+    if not sizes or min(sizes) <= 0:
+        raise ConfigError("--sizes", "give positive subset sizes, e.g. 5,10,20,40")
+    return sizes
+
+
+def _nan_to_none(value):
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _nan_to_none(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_nan_to_none(v) for v in value]
+    return value
+
+
+def run_study_command(args: argparse.Namespace) -> int:
+    if args.proxy_cv:
+        from trainables.proxy import cross_validate_all, cv_markdown
+
+        results = cross_validate_all(model=args.model, task=args.task)
+        if args.json:
+            print(json.dumps(_nan_to_none([r.to_dict() for r in results]), indent=2))
+        else:
+            print(cv_markdown(results))
+        return 0
+
+    from trainables.published.study import plot, run_study, to_markdown, to_records
+
+    tables = run_study(model=args.model, task=args.task, metric=args.metric, sizes=_sizes(args.sizes),
+                       ablations=args.ablations)
+    markdown = to_markdown(tables)
+    records = _nan_to_none(to_records(tables))
+    if args.out is not None:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "study.md").write_text(markdown, encoding="utf-8")
+        (out / "study.json").write_text(json.dumps(records, indent=2), encoding="utf-8")
+        png = plot(tables, out / "study.png")
+        print(f"wrote {out / 'study.md'}, {out / 'study.json'}, {png}", file=sys.stderr)
+    print(json.dumps(records, indent=2) if args.json else markdown)
+    return 0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add this area's subcommands; each sets ``func`` to a callable(args) -> exit code."""
+    """Add ``study``."""
+    parser = subparsers.add_parser(
+        "study",
+        help="rank the paper's language-selection strategies per subset size (published results)",
+        description="Rank the paper's selection strategies per subset size on one metric, with paired t-tests "
+                    "over seeds against the all-65 run and the baseline; or (--proxy-cv) report the proxy "
+                    "fidelity's leave-one-strategy-out error.",
+    )
+    parser.add_argument("--model", help="bert-base-multilingual-cased | xlm-roberta-base (or mbert | xlmr); "
+                        "default: both")
+    parser.add_argument("--task", help="pos | ner | nli; default: every task the metric applies to")
+    parser.add_argument("--sizes", default="5,10,20,40", help="comma-separated subset sizes (default 5,10,20,40)")
+    parser.add_argument("--metric", default="unseen_lrl",
+                        help="an aggregate (unseen_lrl, seen, unseen, lrl, hrl, all) or a benchmark mean "
+                             "(masakhaner, masakhapos, afrixnli, americasnli, xnli, wikiann, udpos, indonli, myxnli)")
+    parser.add_argument("--ablations", action="store_true", help="also rank the paper's abla_* runs (size 10)")
+    parser.add_argument("--out", help="directory for study.md, study.json and study.png")
+    parser.add_argument("--json", action="store_true", help="print JSON records instead of markdown")
+    parser.add_argument("--proxy-cv", action="store_true",
+                        help="print the proxy's leave-one-strategy-out MAE and Spearman table instead")
+    parser.set_defaults(func=run_study_command)
