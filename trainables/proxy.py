@@ -1,0 +1,310 @@
+"""A cheap fidelity: predict what realigning on ANY subset of the 65 languages would score, in milliseconds.
+
+Why: a search over 2^65 subsets cannot train each candidate; the paper already measured ~70 subsets per
+(model, task). A ridge regression fitted on those measurements predicts, for every (benchmark, target
+language) the task scores, the change from the fine-tuning-only baseline, from features of the subset and
+the target that the paper argues about:
+
+  in_subset            the target is itself a realignment language
+  unseen_in_subset     ... and the model did not see it in pretraining (where realignment helps most)
+  min_dist, mean_dist  featural (URIEL) distance from the target to the subset (``spaces.typology``)
+  same_family, same_script   the subset has a language of the target's family / script
+  diversity            mean pairwise featural distance of the subset with English (``spaces.diversity``)
+  n_families, n_scripts, log2_size   subset composition
+  joshi, seen          the target's resource class and the model's pretraining coverage of it
+  seen_fraction        share of the subset the model saw in pretraining
+  baseline             the target's baseline score (no realignment)
+
+Prediction = baseline + predicted change. One ridge per (model, task), fitted on standardised features
+with a fixed penalty (closed form, deterministic), on first use (~0.1 s) and cached per process. The same
+result schema as every trainable comes out (``score/<code>``, aggregates, ``bench/...``), so the search can
+pre-screen with the proxy and confirm its front with real trials.
+
+Fidelity is measured by leave-one-strategy-out cross-validation (``cross_validate``): every subset a
+held-out strategy ran is kept out of training, and MAE plus Spearman rank correlation of the predicted vs
+measured subset aggregates are reported next to a naive reference (baseline + mean change).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from spaces.catalog import ENGLISH, load_catalog
+from spaces.diversity import pairwise_summary
+from spaces.errors import ConfigError
+from spaces.trial_config import TrialConfig
+from spaces.typology import load_typology
+from trainables.published.data import (
+    MODELS, OURS, PAPER_PAIRS, TASKS, Run, check_model, check_task, load_runs, result_metrics,
+)
+from trainables.published.replay import mean_scores
+
+FEATURES = ("in_subset", "unseen_in_subset", "min_dist", "mean_dist", "same_family", "same_script",
+            "diversity", "n_families", "n_scripts", "log2_size", "joshi", "seen", "seen_fraction", "baseline")
+RIDGE_PENALTY = 1.0
+CV_METRICS = ("unseen_lrl", "all")
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One measured subset: its seed-mean per-benchmark scores and the strategies that ran it."""
+
+    languages: tuple[str, ...]
+    strategies: frozenset[str]
+    scores: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class Ridge:
+    """A fitted linear model on standardised features (intercept not penalised)."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return ((x - self.mean) / self.scale) @ self.coef + self.intercept
+
+
+def fit_ridge(x: np.ndarray, y: np.ndarray, penalty: float = RIDGE_PENALTY) -> Ridge:
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale == 0] = 1.0
+    z = (x - mean) / scale
+    y_mean = float(y.mean())
+    coef = np.linalg.solve(z.T @ z + penalty * np.eye(z.shape[1]), z.T @ (y - y_mean))
+    return Ridge(mean=mean, scale=scale, coef=coef, intercept=y_mean)
+
+
+def measured_subsets(model: str, task: str, runs: Sequence[Run] | None = None) -> list[Measured]:
+    """The paper's realigned subsets for (model, task), seed means, with every strategy that ran each."""
+    runs = load_runs() if runs is None else runs
+    groups: dict[frozenset[str], list[Run]] = defaultdict(list)
+    for run in runs:
+        if (run.model, run.task, run.method) == (model, task, OURS):
+            groups[frozenset(run.languages)].append(run)
+    return [Measured(languages=tuple(sorted(key)), strategies=frozenset(r.strategy for r in group),
+                     scores=mean_scores(group)) for key, group in sorted(groups.items(), key=lambda kv: sorted(kv[0]))]
+
+
+@lru_cache(maxsize=None)
+def baseline_scores(model: str, task: str) -> dict[str, float]:
+    """Seed-mean baseline score per ``<benchmark>/<code>`` key."""
+    return mean_scores(r for r in load_runs() if (r.model, r.task, r.method) == (model, task, "baseline"))
+
+
+@lru_cache(maxsize=1)
+def _catalog_arrays() -> tuple[dict[str, int], np.ndarray]:
+    codes = load_catalog().codes()
+    return {c: i for i, c in enumerate(codes)}, load_typology().matrix("featural", codes)
+
+
+def features(model: str, languages: Sequence[str], keys: Sequence[str], baseline: Mapping[str, float]) -> np.ndarray:
+    """Feature rows (``FEATURES`` order) for each ``<benchmark>/<code>`` key given a realignment subset."""
+    catalog = load_catalog()
+    index, dist = _catalog_arrays()
+    subset = [catalog.get(c) for c in languages]
+    rows_s = [index[lang.code] for lang in subset]
+    families = {lang.family for lang in subset}
+    scripts = {lang.script for lang in subset}
+    diversity = pairwise_summary([ENGLISH, *[lang.code for lang in subset]])[0] or 0.0
+    seen_fraction = float(np.mean([lang.seen_by(model) for lang in subset])) if subset else 0.0
+    codes = [key.split("/", 1)[1] for key in keys]
+    targets = [catalog.get(c) for c in codes]
+    to_subset = dist[np.ix_([index[t.code] for t in targets], rows_s)] if subset else np.zeros((len(keys), 1))
+    chosen = {lang.code for lang in subset}
+    out = np.empty((len(keys), len(FEATURES)))
+    for i, (key, target) in enumerate(zip(keys, targets, strict=True)):
+        inside = target.code in chosen
+        seen = target.seen_by(model)
+        out[i] = (inside, inside and not seen, to_subset[i].min(), to_subset[i].mean(), target.family in families,
+                  target.script in scripts, diversity, len(families), len(scripts), math.log2(max(len(subset), 1)),
+                  target.joshi, seen, seen_fraction, baseline[key])
+    return out
+
+
+def _design(model: str, task: str, subsets: Sequence[Measured]) -> tuple[np.ndarray, np.ndarray, list[tuple[int, str]]]:
+    """Stacked features, targets (change from baseline) and (subset index, key) of every training row."""
+    base = baseline_scores(model, task)
+    xs, ys, where = [], [], []
+    for i, sub in enumerate(subsets):
+        keys = [k for k in sorted(sub.scores) if k in base and k.split("/", 1)[1] != ENGLISH]
+        xs.append(features(model, sub.languages, keys, base))
+        ys.append(np.array([sub.scores[k] - base[k] for k in keys]))
+        where.extend((i, k) for k in keys)
+    return np.vstack(xs), np.concatenate(ys), where
+
+
+@lru_cache(maxsize=None)
+def fitted(model: str, task: str) -> Ridge:
+    """The proxy for (model, task), fitted on every published subset (cached per process)."""
+    x, y, _ = _design(model, task, measured_subsets(model, task))
+    return fit_ridge(x, y)
+
+
+def _languages(languages: Iterable[str]) -> tuple[str, ...]:
+    catalog = load_catalog()
+    codes = tuple(sorted(catalog.resolve(languages)))
+    outside = [c for c in codes if not catalog.get(c).realignable]
+    if outside:
+        raise ConfigError("languages", f"{', '.join(outside)} cannot be realignment languages (no parallel data)",
+                          catalog.realignment_pool())
+    return codes
+
+
+def predict_scores(model: str, task: str, languages: Sequence[str], ridge: Ridge | None = None) -> dict[str, float]:
+    """Predicted ``<benchmark>/<code>`` scores (the baseline itself for an empty subset)."""
+    base = baseline_scores(model, task)
+    if not languages:
+        return dict(base)
+    keys = sorted(base)
+    ridge = fitted(model, task) if ridge is None else ridge
+    change = ridge.predict(features(model, languages, keys, base))
+    return {key: base[key] + float(delta) for key, delta in zip(keys, change, strict=True)}
+
+
+def predict(model: str, task: str, languages: Iterable[str], targets: Iterable[str] = ()) -> dict[str, float]:
+    """The result schema (``score/<code>``, aggregates, ``bench/...``) predicted for any subset of the 65."""
+    model, task = check_model(model), check_task(task)
+    codes = _languages(languages)
+    return result_metrics(predict_scores(model, task, codes), task, codes,
+                          load_catalog().resolve(targets, "targets"))
+
+
+def proxy_metrics(config: Mapping[str, Any]) -> dict[str, Any]:
+    """What a trial with this ``TrialConfig.to_dict()`` would report, predicted (``realign.mode`` none = baseline)."""
+    trial = TrialConfig.from_dict(dict(config))
+    if trial.realign.mode == "joint":
+        raise ConfigError("realign.mode", "the proxy is fitted on 'before' realignment and the baseline only",
+                          ["before", "none"])
+    languages = () if trial.realign.mode == "none" else trial.languages
+    metrics = predict(trial.model, trial.task, languages, trial.targets)
+    return {**metrics, "n_languages": len(languages), "n_pairs": PAPER_PAIRS if languages else 0, "phase": "final"}
+
+
+def proxy_trainable(config: dict) -> None:
+    """Ray Tune function trainable: reports the proxy's prediction for the trial's subset once."""
+    from ray import tune
+
+    tune.report(proxy_metrics(config))
+
+
+# ---------------------------------------------------------------- leave-one-strategy-out validation
+
+
+@dataclass(frozen=True)
+class FoldPrediction:
+    """One held-out subset: its strategy, and predicted vs measured aggregates."""
+
+    strategy: str
+    languages: tuple[str, ...]
+    predicted: dict[str, float]
+    measured: dict[str, float]
+    naive: dict[str, float]
+
+
+@dataclass(frozen=True)
+class CVResult:
+    """Leave-one-strategy-out fidelity of the proxy for one (model, task), next to the naive reference."""
+
+    model: str
+    task: str
+    n_strategies: int
+    n_subsets: int
+    n_rows: int
+    mae_language: float
+    mae_language_naive: float
+    mae: dict[str, float]
+    mae_naive: dict[str, float]
+    spearman: dict[str, float]
+    spearman_naive: dict[str, float]
+    folds: tuple[FoldPrediction, ...] = field(repr=False, default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out.pop("folds")
+        return out
+
+
+def held_out_split(subsets: Sequence[Measured], strategy: str) -> tuple[list[int], list[int]]:
+    """(train, test) subset indices: every subset ANY run of ``strategy`` touched is out of training."""
+    test = [i for i, s in enumerate(subsets) if strategy in s.strategies]
+    train = [i for i, s in enumerate(subsets) if strategy not in s.strategies]
+    return train, test
+
+
+def cross_validate(model: str, task: str, runs: Sequence[Run] | None = None) -> CVResult:
+    """Leave-one-strategy-out CV: fit without a strategy's subsets, predict them, score the aggregates."""
+    model, task = check_model(model), check_task(task)
+    subsets = measured_subsets(model, task, runs)
+    x, y, where = _design(model, task, subsets)
+    row_subset = np.array([i for i, _ in where])
+    base = baseline_scores(model, task)
+    strategies = sorted({s for sub in subsets for s in sub.strategies})
+    errors, naive_errors, folds = [], [], []
+    for strategy in strategies:
+        train, test = held_out_split(subsets, strategy)
+        if not train or not test:
+            continue
+        in_train = np.isin(row_subset, train)
+        ridge = fit_ridge(x[in_train], y[in_train])
+        mean_change = float(y[in_train].mean())
+        for i in test:
+            sub = subsets[i]
+            rows = np.flatnonzero(row_subset == i)
+            keys = [where[r][1] for r in rows]
+            predicted = dict(zip(keys, (base[k] + d for k, d in zip(keys, ridge.predict(x[rows]), strict=True)),
+                                 strict=True))
+            naive = {k: base[k] + mean_change for k in keys}
+            measured = {k: sub.scores[k] for k in keys}
+            errors.extend(abs(predicted[k] - measured[k]) for k in keys)
+            naive_errors.extend(abs(naive[k] - measured[k]) for k in keys)
+            agg = lambda scores: {m: result_metrics(scores, task, sub.languages)[m] for m in CV_METRICS}  # noqa: E731
+            folds.append(FoldPrediction(strategy, sub.languages, agg(predicted), agg(measured), agg(naive)))
+    mae, mae_naive, rho, rho_naive = {}, {}, {}, {}
+    for metric in CV_METRICS:
+        triples = [(f.predicted[metric], f.measured[metric], f.naive[metric]) for f in folds
+                   if not math.isnan(f.measured[metric])]
+        pred, meas, nai = (np.array(col) for col in zip(*triples, strict=True))
+        mae[metric], mae_naive[metric] = float(np.abs(pred - meas).mean()), float(np.abs(nai - meas).mean())
+        rho[metric] = float(stats.spearmanr(pred, meas).statistic)
+        rho_naive[metric] = float(stats.spearmanr(nai, meas).statistic)
+    return CVResult(model=model, task=task, n_strategies=len({f.strategy for f in folds}),
+                    n_subsets=len({f.languages for f in folds}), n_rows=len(errors),
+                    mae_language=float(np.mean(errors)), mae_language_naive=float(np.mean(naive_errors)),
+                    mae=mae, mae_naive=mae_naive, spearman=rho, spearman_naive=rho_naive, folds=tuple(folds))
+
+
+def cross_validate_all(model: str | None = None, task: str | None = None) -> list[CVResult]:
+    models = [check_model(model)] if model else list(MODELS)
+    tasks = [check_task(task)] if task else list(TASKS)
+    return [cross_validate(m, t) for m in models for t in tasks]
+
+
+def cv_markdown(results: Sequence[CVResult]) -> str:
+    """The README table: proxy vs naive (baseline + mean change), scores in points (x100)."""
+    short = {"bert-base-multilingual-cased": "mBERT", "xlm-roberta-base": "XLM-R"}
+    lines = ["| model | task | strategies | subsets | MAE per language | MAE unseen_lrl | Spearman unseen_lrl "
+             "| MAE all | Spearman all |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        lines.append(
+            f"| {short.get(r.model, r.model)} | {r.task} | {r.n_strategies} | {r.n_subsets} | "
+            f"{100 * r.mae_language:.2f} ({100 * r.mae_language_naive:.2f}) | "
+            f"{100 * r.mae['unseen_lrl']:.2f} ({100 * r.mae_naive['unseen_lrl']:.2f}) | "
+            f"{r.spearman['unseen_lrl']:.2f} ({r.spearman_naive['unseen_lrl']:.2f}) | "
+            f"{100 * r.mae['all']:.2f} ({100 * r.mae_naive['all']:.2f}) | "
+            f"{r.spearman['all']:.2f} ({r.spearman_naive['all']:.2f}) |")
+    lines.append("")
+    lines.append("Leave-one-strategy-out: every subset a held-out strategy ran is out of training. Proxy (naive "
+                 "reference = baseline + mean change); MAE in points (x100), Spearman over held-out subsets.")
+    return "\n".join(lines) + "\n"
