@@ -1,0 +1,273 @@
+"""RealWorld's dataset loaders on local fixtures laid out like the hub (tests/fixtures/make_real_fixtures.py).
+
+Only the root of the file paths differs from a hub run, so these exercise the real code path: code
+mapping, pair-config ordering, split handling, column normalisation and label remapping by name.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+
+from pathlib import Path  # noqa: E402
+
+import datasets  # noqa: E402
+import pytest  # noqa: E402
+
+from spaces.catalog import load_catalog  # noqa: E402
+from spaces.errors import ConfigError  # noqa: E402
+from trainables.labels import NER, NLI, UPOS  # noqa: E402
+from trainables.real import RealWorld, load_registry  # noqa: E402
+from trainables.real import loading  # noqa: E402
+from trainables.real.loading import data_files, label_lookup, task_features  # noqa: E402
+from trainables.worlds import World, get_world  # noqa: E402
+
+FIXTURES = Path(__file__).parent / "fixtures" / "real"
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Belt and braces: even if datasets was imported before this module set the env vars."""
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True, raising=False)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True, raising=False)
+    datasets.disable_progress_bars()
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> RealWorld:
+    return RealWorld("bert-base-multilingual-cased", data_dir=FIXTURES,
+                     cache_dir=tmp_path_factory.mktemp("real-cache"))
+
+
+def tag_names(ds: datasets.Dataset, column: str = "tags") -> list[list[str]]:
+    names = ds.features[column].feature.names
+    return [[names[i] for i in row] for row in ds[column]]
+
+
+# ---------------------------------------------------------------- parallel data
+
+def test_parallel_puts_english_in_src_whatever_the_pair_order(world: RealWorld) -> None:
+    # OPUS-100 en-fr (English first) and af-en (English second); NLLB amh_Ethi-eng_Latn / eng_Latn-yor_Latn
+    assert world.parallel("fr").to_list() == [
+        {"src": "Good morning.", "tgt": "Bonjour."}, {"src": "Thank you.", "tgt": "Merci."},
+        {"src": "See you soon.", "tgt": "A bientot."}]  # the row with an empty English side is dropped
+    assert world.parallel("af")["tgt"] == ["Goeie more.", "Dankie."]
+    assert world.parallel("af")["src"] == ["Good morning.", "Thank you."]
+    amh = world.parallel("amh_Ethi")
+    assert amh["src"] == ["Hello there", 'Okay "yes"', "NA"]  # TSV quotes and the text "NA" survive
+    assert amh["tgt"][1] == 'እሺ "አዎ"'
+    assert world.parallel("yor").to_list() == [{"src": "Good morning", "tgt": "E kaaro"},
+                                                {"src": "Thank you", "tgt": "E se"}]
+    assert world.parallel("fr").features == datasets.Features(
+        {"src": datasets.Value("string"), "tgt": datasets.Value("string")})
+
+
+def test_parallel_is_capped_and_served_from_the_cache_afterwards(tmp_path, monkeypatch) -> None:
+    capped = RealWorld("mbert", data_dir=FIXTURES, cache_dir=tmp_path, max_pairs=2)
+    assert capped.parallel("fr")["tgt"] == ["Bonjour.", "Merci."]
+
+    def no_more_reads(*args, **kwargs):
+        raise AssertionError("the parallel corpus was read again instead of the cached copy")
+
+    monkeypatch.setattr("trainables.real.world.read_split", no_more_reads)
+    assert capped.parallel("fr")["tgt"] == ["Bonjour.", "Merci."]
+    assert list(tmp_path.glob("parallel/*/opus100/en-fr/2.parquet"))
+
+
+def test_parallel_languages_are_the_papers_pool_with_the_catalogs_sources(world: RealWorld) -> None:
+    catalog = load_catalog()
+    assert sorted(world.parallel_languages()) == sorted(catalog.realignment_pool())
+    assert len(world.parallel_languages()) == 65
+    for code in world.parallel_languages():
+        assert world.parallel_source(code).name == catalog.get(code).parallel
+
+
+def test_parallel_refuses_english_and_evaluation_only_languages(world: RealWorld) -> None:
+    for lang in ("en", "bbj"):
+        with pytest.raises(ConfigError) as err:
+            world.parallel(lang)
+        assert err.value.field == "language" and repr(lang) in str(err.value)
+        assert "fr" in err.value.allowed and "en" not in err.value.allowed
+
+
+# ---------------------------------------------------------------- part-of-speech tagging
+
+def test_pos_english_splits_follow_xtreme_order(world: RealWorld) -> None:
+    train = world.task("pos", "en", "train")
+    assert train.features == task_features("pos")
+    assert list(train.features["tags"].feature.names) == list(UPOS)
+    assert train["tokens"] == [["The", "cat", "sleeps", "."], ["Dogs", "run", "fast"]]
+    assert tag_names(train) == [["DET", "NOUN", "VERB", "PUNCT"], ["NOUN", "VERB", "ADV"]]
+    assert train["tags"][0] == [5, 7, 15, 12]  # ids in trainables.labels.UPOS
+    assert world.task("pos", "en", "validation").num_rows == 1
+    assert world.task("pos", "en", "test")["tokens"] == [["Dogs", "run", "fast"]]
+
+
+def test_pos_maps_catalog_codes_to_xtreme_codes(world: RealWorld) -> None:
+    yoruba = world.task("pos", "yor_Latn", "test")  # XTREME-R's `yo` wins over MasakhaPOS `yor`
+    assert yoruba["tokens"] == [["Ajá", "náà", "sùn", "."]]
+    assert tag_names(yoruba) == [["NOUN", "DET", "VERB", "PUNCT"]]
+
+
+def test_masakhapos_integer_tags_in_ud_order_are_remapped_by_name(world: RealWorld) -> None:
+    # fixture ids are in the universal_dependencies order (NOUN=0, PUNCT=1, ..., "_"=13, VERB=16)
+    hausa = world.task("pos", "hau_Latn", "test")
+    assert hausa.features == task_features("pos")
+    assert tag_names(hausa) == [["NOUN", "PRON", "VERB", "PUNCT"], ["PRON", "X"]]  # "_" -> X
+    assert hausa["tags"][0] == [UPOS.index("NOUN"), UPOS.index("PRON"), UPOS.index("VERB"), UPOS.index("PUNCT")]
+    assert tag_names(world.task("pos", "bbj", "test")) == [["VERB", "ADP", "PUNCT"]]
+
+
+# ---------------------------------------------------------------- named-entity recognition
+
+def test_wikiann_english_and_code_mapping(world: RealWorld) -> None:
+    valid = world.task("ner", "en", "validation")
+    assert list(valid.features["tags"].feature.names) == list(NER)
+    assert tag_names(valid) == [["B-PER", "I-PER", "O", "B-LOC"]]
+    assert world.task("ner", "en", "train").num_rows == 2
+    swahili = world.task("ner", "swh_Latn", "test")  # catalog swh_Latn -> WikiANN `sw`
+    assert swahili["tokens"] == [["Juma", "alienda", "Nairobi"]]
+    assert tag_names(swahili) == [["B-PER", "O", "B-LOC"]]
+
+
+def test_masakhaner_dates_become_outside(world: RealWorld) -> None:
+    hausa = world.task("ner", "hau_Latn", "test")
+    assert hausa.features == task_features("ner")
+    assert tag_names(hausa) == [["B-PER", "O", "O", "B-LOC", "O", "O"], ["B-ORG", "I-ORG", "O", "O"]]
+    assert hausa["tags"][1] == [3, 4, 0, 0]
+
+
+def test_source_order_can_be_overridden(tmp_path) -> None:
+    masakha_first = RealWorld("mbert", data_dir=FIXTURES, cache_dir=tmp_path,
+                              sources={"ner": ["masakhaner2", "wikiann"]})
+    swahili = masakha_first.task("ner", "swh_Latn", "test")  # now MasakhaNER's `swa`
+    assert swahili["tokens"] == [["Rais", "Samia", "alisema", "jana"]]
+    assert tag_names(swahili) == [["O", "B-PER", "O", "O"]]
+    with pytest.raises(ConfigError) as err:
+        RealWorld("mbert", data_dir=FIXTURES, cache_dir=tmp_path, sources={"ner": ["xnli"]})
+    assert err.value.field == "sources.ner" and err.value.allowed == ["wikiann", "masakhaner2"]
+
+
+def test_label_lookup_remaps_any_order_by_name() -> None:
+    datalabs_order = ["O", "B-DATE", "I-DATE", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-PER", "I-PER"]
+    lookup = label_lookup(datalabs_order, NER, {"B-DATE": "O", "I-DATE": "O"})
+    assert [lookup[n] for n in datalabs_order] == [0, 0, 0, 5, 6, 3, 4, 1, 2]
+    with pytest.raises(ValueError, match="B-DATE"):
+        label_lookup(datalabs_order, NER, {})
+
+
+# ---------------------------------------------------------------- natural-language inference
+
+def test_xnli_english_splits_and_labels(world: RealWorld) -> None:
+    train = world.task("nli", "en", "train")
+    assert train.features == task_features("nli")
+    assert list(train.features["label"].names) == list(NLI)
+    assert train["label"] == [0, 1, 2]
+    assert train["hypothesis"] == ["A person rests.", "He is tired.", "A man runs."]
+    assert world.task("nli", "en", "validation").num_rows == 2
+    assert world.task("nli", "fr", "test").to_list() == [
+        {"premise": "Un homme dort.", "hypothesis": "Un homme court.", "label": 2}]
+
+
+def test_afrixnli_tsv_and_oromo_code(world: RealWorld) -> None:
+    hausa = world.task("nli", "hau_Latn", "test")
+    assert hausa.features == task_features("nli")
+    assert hausa.to_list() == [
+        {"premise": 'Yaro ya ce "na gode".', "hypothesis": "Yaro ya yi magana.", "label": 0},
+        {"premise": "Yaro yana barci.", "hypothesis": "Yaro yana gudu.", "label": 2}]
+    assert world.task("nli", "gaz_Latn", "test")["label"] == [1]  # catalog gaz_Latn -> AfriXNLI `orm`
+
+
+def test_americasnli(world: RealWorld) -> None:
+    assert world.task("nli", "aym", "test")["label"] == [0, 2]
+    assert world.task("nli", "quy", "test")["premise"] == ["Runa puñuchkan."]
+
+
+def test_nli_rows_without_gold_label_are_dropped() -> None:
+    source = load_registry().source("xnli")
+    raw = datasets.Dataset.from_dict({"premise": ["a", "b"], "hypothesis": ["c", "d"], "label": [-1, 1]})
+    assert loading.normalise_task(raw, source, "nli").to_list() == [
+        {"premise": "b", "hypothesis": "d", "label": 1}]
+
+
+# ---------------------------------------------------------------- refusals
+
+def test_only_english_has_train_and_validation(world: RealWorld) -> None:
+    with pytest.raises(ConfigError) as err:
+        world.task("pos", "de", "train")
+    assert err.value.field == "split" and err.value.allowed == ["test"] and "'de'" in str(err.value)
+    with pytest.raises(ConfigError) as err:
+        world.task("pos", "en", "dev")
+    assert err.value.allowed == ["train", "validation", "test"]
+
+
+def test_missing_language_names_it_and_what_is_available(world: RealWorld) -> None:
+    with pytest.raises(ConfigError) as err:
+        world.task("nli", "ja", "test")
+    assert err.value.field == "language" and "'ja'" in str(err.value)
+    assert err.value.allowed == world.task_languages("nli") and "aym" in err.value.allowed
+    xnli = load_registry().source("xnli")
+    with pytest.raises(ConfigError) as err:
+        xnli.code_for("yor_Latn")
+    assert "facebook/xnli" in str(err.value) and "'yor_Latn'" in str(err.value)
+    assert err.value.allowed == xnli.canonical_languages() and "fr" in err.value.allowed
+
+
+def test_missing_local_file_says_where_it_was_expected(world: RealWorld) -> None:
+    with pytest.raises(ConfigError) as err:
+        world.task("pos", "ja", "test")  # XTREME-R has Japanese, the fixture mirror does not
+    assert err.value.field == "data_dir" and "izhx/xtreme-r-udpos/ja/test*.parquet" in str(err.value)
+
+
+def test_unknown_task_model_and_code(world: RealWorld) -> None:
+    with pytest.raises(ConfigError) as err:
+        world.task("qa", "en", "test")
+    assert err.value.allowed == ["pos", "ner", "nli"]
+    with pytest.raises(ConfigError) as err:
+        RealWorld("bert-base-cased", data_dir=FIXTURES)
+    assert "xlm-roberta-base" in err.value.allowed and "bert-base-multilingual-cased" in err.value.allowed
+    with pytest.raises(ConfigError) as err:
+        world.task("pos", "klingon", "test")
+    assert err.value.field == "language"
+
+
+# ---------------------------------------------------------------- registry and hub locations
+
+@pytest.mark.parametrize(("name", "lang", "split", "expected"), [
+    ("opus100", "fr", "train", "hf://datasets/Helsinki-NLP/opus-100@main/en-fr/train-*.parquet"),
+    ("opus100", "af", "train", "hf://datasets/Helsinki-NLP/opus-100@main/af-en/train-*.parquet"),
+    ("nllb", "amh_Ethi", "train", "https://storage.googleapis.com/allennlp-data-bucket/nllb/amh_Ethi-eng_Latn.gz"),
+    ("nllb", "kaz_Cyrl", "train", "https://storage.googleapis.com/allennlp-data-bucket/nllb/eng_Latn-kaz_Cyrl.gz"),
+    ("udpos", "kaz_Cyrl", "test", "hf://datasets/izhx/xtreme-r-udpos@main/kk/test*.parquet"),
+    ("udpos", "en", "validation", "hf://datasets/izhx/xtreme-r-udpos@main/en/validation*.parquet"),
+    ("masakhapos", "swh_Latn", "test",
+     "hf://datasets/masakhane/masakhapos@refs%2Fconvert%2Fparquet/swa/test/*.parquet"),
+    ("wikiann", "mya_Mymr", "test", "hf://datasets/unimelb-nlp/wikiann@main/my/test-*.parquet"),
+    ("masakhaner2", "pcm", "test",
+     "hf://datasets/masakhane/masakhaner2@refs%2Fconvert%2Fparquet/pcm/test/*.parquet"),
+    ("xnli", "en", "train", "hf://datasets/facebook/xnli@main/en/train-*.parquet"),
+    ("afrixnli", "gaz_Latn", "test", "hf://datasets/masakhane/afrixnli@main/data/orm/test.tsv"),
+    ("americasnli", "gn", "test", "hf://datasets/nala-cub/americas_nli@refs%2Fconvert%2Fparquet/gn/test/*.parquet"),
+])
+def test_hub_locations(name: str, lang: str, split: str, expected: str) -> None:
+    assert data_files(load_registry().source(name), lang, split, None) == expected
+
+
+def test_every_catalog_language_is_served_somewhere(world: RealWorld) -> None:
+    catalog = load_catalog()
+    served = set(world.parallel_languages())
+    for task in ("pos", "ner", "nli"):
+        languages = world.task_languages(task)
+        assert languages[0] == "en"
+        served |= set(languages)
+    assert set(catalog.codes()) <= served
+
+
+def test_get_world_builds_a_real_world(tmp_path) -> None:
+    real = get_world("real", model="xlmr", data_dir=FIXTURES, cache_dir=tmp_path)
+    assert isinstance(real, RealWorld) and isinstance(real, World)
+    assert real.name == "real" and real.model == "xlm-roberta-base"

@@ -1,0 +1,141 @@
+"""``RealWorld``: the World interface over the real datasets and mBERT / XLM-R.
+
+Language codes in and out are canonical catalog codes; the registry translates them to each source's
+own codes. Parallel corpora are streamed once up to ``max_pairs`` pairs and kept as parquet in the cache,
+so a second trial (or a second process) reads a local file instead of the hub.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import datasets
+from transformers import PreTrainedTokenizerBase
+
+from spaces.catalog import ENGLISH, load_catalog
+from spaces.errors import ConfigError
+from trainables.real.loading import (PARALLEL_FEATURES, normalise_task, parallel_rows, read_split)
+from trainables.real.models import (canonical_model, load_tokenizer, local_model_dir, random_init_dir)
+from trainables.real.registry import SPLITS, TASKS, Registry, Source, load_registry
+
+DATA_DIR_ENV = "REALIGN_SEARCH_DATA_DIR"
+DEFAULT_MAX_PAIRS = 400_000  # >= the paper's 24,544 steps x 16 pairs, even with one language
+
+
+class RealWorld:
+    """Data and a pretrained encoder for one real model (see docs/ARCHITECTURE.md, "Worlds")."""
+
+    name = "real"
+
+    def __init__(self, model: str, data_dir: str | Path | None = None, cache_dir: str | Path | None = None,
+                 random_init: bool = False, *, tokenizer_dir: str | Path | None = None,
+                 max_pairs: int | None = DEFAULT_MAX_PAIRS, seed: int = 0,
+                 sources: Mapping[str, list[str]] | None = None,
+                 model_overrides: Mapping[str, Any] | None = None) -> None:
+        self.model = canonical_model(model)
+        data_dir = data_dir if data_dir is not None else os.environ.get(DATA_DIR_ENV) or None
+        if data_dir is not None and not Path(data_dir).is_dir():
+            raise ConfigError("data_dir", f"{data_dir} is not a directory")
+        if max_pairs is not None and max_pairs < 1:
+            raise ConfigError("max_pairs", f"must be a positive number of pairs, got {max_pairs}")
+        self.data_dir = None if data_dir is None else Path(data_dir)
+        if cache_dir is None:
+            from trainables.cache import cache_dir as default_cache_dir  # platformdirs only when needed
+
+            cache_dir = default_cache_dir("real")
+        self.cache_dir = Path(cache_dir)
+        self.random_init = random_init
+        self.tokenizer_dir = tokenizer_dir
+        self.max_pairs = max_pairs
+        self.seed = seed
+        self.model_overrides = dict(model_overrides or {})
+        self.registry: Registry = load_registry().with_order(sources)
+        self._tokenizer: PreTrainedTokenizerBase | None = None
+
+    # ------------------------------------------------------------------ model
+    def tokenizer(self) -> PreTrainedTokenizerBase:
+        if self._tokenizer is None:
+            self._tokenizer = load_tokenizer(self.model, self.tokenizer_dir)
+        return self._tokenizer
+
+    def model_path(self) -> str:
+        """A dir (random init or ``$REALIGN_SEARCH_MODEL_DIR/<model>``) or the hub id."""
+        if self.random_init:
+            root = self.cache_dir / "models"
+            root.mkdir(parents=True, exist_ok=True)
+            return str(random_init_dir(self.model, self.tokenizer(), root, self.seed, self.model_overrides))
+        local = local_model_dir(self.model)
+        if local is not None and (local / "config.json").exists():
+            return str(local)
+        return self.model
+
+    # ------------------------------------------------------------------ parallel data
+    def parallel_languages(self) -> list[str]:
+        return self.registry.languages("parallel")
+
+    def parallel_source(self, lang: str) -> Source:
+        """The source of ``lang``'s pairs: the catalog's (the paper's) choice when the registry has it."""
+        catalog = load_catalog()
+        code = catalog.get(lang).code
+        candidates = self.registry.task_sources("parallel")
+        preferred = catalog.get(code).parallel  # the paper's source for this language
+        ordered = sorted(candidates, key=lambda s: s.name != preferred)
+        for source in ordered:
+            if code in source.languages:
+                return source
+        raise ConfigError("language", f"no parallel data for {lang!r}", self.parallel_languages())
+
+    def parallel(self, lang: str) -> datasets.Dataset:
+        """English-``lang`` pairs (``src`` English, ``tgt`` the translation), at most ``max_pairs``."""
+        code = load_catalog().get(lang).code
+        source = self.parallel_source(code)
+        config, _ = source.config_for(code)
+        origin = "hub" if self.data_dir is None else \
+            "local-" + hashlib.sha1(str(self.data_dir.resolve()).encode()).hexdigest()[:10]
+        limit = "all" if self.max_pairs is None else str(self.max_pairs)
+        target = self.cache_dir / "parallel" / origin / source.name / config / f"{limit}.parquet"
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            stream = read_split(source, code, "train", data_dir=self.data_dir, cache_dir=self.cache_dir / "hf",
+                                streaming=True)
+            rows = list(parallel_rows(stream, source, code, self.max_pairs))
+            partial = target.with_suffix(".partial")
+            datasets.Dataset.from_list(rows, features=PARALLEL_FEATURES).to_parquet(str(partial))
+            partial.replace(target)
+        return datasets.Dataset.from_parquet(str(target), features=PARALLEL_FEATURES,
+                                             cache_dir=str(self.cache_dir / "hf"))
+
+    # ------------------------------------------------------------------ task data
+    def task_languages(self, task: str) -> list[str]:
+        _check_task(task)
+        return self.registry.languages(task)
+
+    def task_source(self, task: str, lang: str) -> Source:
+        """The source that serves ``lang`` for ``task`` (the first in the task's precedence order)."""
+        _check_task(task)
+        code = load_catalog().get(lang).code
+        for source in self.registry.task_sources(task):
+            if code in source.canonical_languages():
+                return source
+        raise ConfigError("language", f"no {task} test data for {lang!r}", self.task_languages(task))
+
+    def task(self, task: str, lang: str, split: str) -> datasets.Dataset:
+        _check_task(task)
+        if split not in SPLITS:
+            raise ConfigError("split", f"unknown split {split!r}", SPLITS)
+        code = load_catalog().get(lang).code
+        if split != "test" and code != ENGLISH:
+            raise ConfigError("split", f"{split} data exists for English only (asked for {lang!r})", ["test"])
+        source = self.task_source(task, code)
+        raw = read_split(source, code, split, data_dir=self.data_dir, cache_dir=self.cache_dir / "hf")
+        return normalise_task(raw, source, task)
+
+
+def _check_task(task: str) -> None:
+    if task not in TASKS:
+        raise ConfigError("task", f"unknown task {task!r}", TASKS)
+
