@@ -179,7 +179,7 @@ def test_least_uriel_en_is_closer_to_english_than_most_uriel_en():
 
 # ---- optimiser quality -----------------------------------------------------------------------------
 
-CASES = [(None, 5), (None, 20), (None, 40), ("joshi<=2", 10), ("!seen_xlmr", 6), ("joshi>=3", 15)]
+CASES = [(None, 5), (None, 40), ("joshi<=2", 10), ("!seen_xlmr", 6), ("joshi>=3", 15)]
 
 
 @pytest.mark.parametrize("strategy", DIVERSE)
@@ -259,3 +259,25 @@ def test_pool_filter_object_is_accepted_by_select():
     pool = parse_pool("joshi=3")
     assert isinstance(pool, PoolFilter)
     assert select("most_uriel", 4, pool=pool) == select("most_uriel", 4, pool="joshi=3")
+
+
+def published_lists():
+    """(strategy, languages) of every published diversity run whose list has the folder's size."""
+    from trainables.published.data import load_runs
+
+    lists = {(run.strategy, tuple(sorted(run.languages))) for run in load_runs()
+             if run.strategy in STRATEGY_OBJECTIVES and len(run.languages) == run.size}
+    return sorted(lists)
+
+
+def test_published_lists_cover_every_diversity_strategy():
+    # Guards the comparison below against silently comparing nothing.
+    assert {strategy for strategy, _ in published_lists()} == set(STRATEGY_OBJECTIVES)
+
+
+@pytest.mark.parametrize(("strategy", "paper"), published_lists())
+def test_select_scores_at_least_as_well_as_the_papers_list_on_the_documented_objective(strategy, paper):
+    goal = STRATEGY_OBJECTIVES[strategy]
+    ours = objective(select(strategy, len(paper)), goal.kind, goal.with_english)
+    theirs = objective(paper, goal.kind, goal.with_english)
+    assert (ours >= theirs - 1e-9) if goal.maximise else (ours <= theirs + 1e-9)
