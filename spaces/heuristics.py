@@ -25,23 +25,21 @@ the greedy answer if it were ever better, so the result is never worse than plai
 
 Strategies (``STRATEGIES``; names follow the paper's result folders):
 
-======================  ===============================================================================
-``most_uriel_en``       maximise featural objective, English anchored ("diverse from English")
-``least_uriel_en``      minimise featural objective, English anchored
-``most_uriel``          maximise featural objective, without English
-``least_uriel``         minimise featural objective, without English
-``most_family_en``      maximise genetic objective (ties: featural), English anchored ("disperse from it")
-``least_family_en``     minimise genetic objective (ties: featural), English anchored
-``most_distinct_script`` first one language per distinct non-Latin script (at most one per script, the
-                        representatives chosen to maximise the featural objective with English); once
-                        every such script is covered, the rest is filled by ``most_uriel_en`` around them
-``most_same_script``    maximise featural objective (without English) inside ONE script: the script with
-                        the most available pool languages (ties: alphabetical), i.e. Latin on the full
-                        pool; narrow the pool with ``script=Cyrl`` to pick another script
-``least_same_script``   minimise the same, same choice of script
-``random``              uniform sample without replacement, ``numpy.random.default_rng(seed)``
-``all``                 the whole (filtered, minus excluded) pool; ``size`` must equal its size
-======================  ===============================================================================
+- ``most_uriel_en`` / ``least_uriel_en``: maximise / minimise the featural objective, English anchored
+  ("diverse from English": English counts as already chosen).
+- ``most_uriel`` / ``least_uriel``: the same without English.
+- ``most_family_en`` / ``least_family_en``: maximise / minimise the genetic objective (ties: featural),
+  English anchored ("disperse from English"). Minimising a sum over all pairs packs one tight family;
+  English is only one anchor among k + 1, so the cluster need not be English's relatives.
+- ``most_distinct_script``: first one language per distinct non-Latin script not covered by ``include``
+  (at most one per script; the representatives maximise the featural objective with English); once every
+  such script is covered, the rest is filled like ``most_uriel_en`` around them.
+- ``most_same_script`` / ``least_same_script``: maximise / minimise the featural objective (without
+  English) inside ONE script: the script with the most available pool languages (ties: alphabetical
+  ISO 15924 code), i.e. Latin on the full pool. Narrow the pool (``script=Cyrl``) to choose another.
+  ``include`` languages are forced in whatever their script.
+- ``random``: a uniform sample without replacement, ``numpy.random.default_rng(seed)``.
+- ``all``: the whole (filtered, minus excluded) pool; ``size`` must equal its size.
 
 Only ``random`` uses ``seed``. ``include`` codes are forced in and count toward ``size`` (they must lie
 in the pool); ``exclude`` codes are removed from the pool. Results are canonical codes in catalog order.
