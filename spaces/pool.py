@@ -27,7 +27,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dataclass_field
 
 from spaces.catalog import PARALLEL_SOURCES, Language, load_catalog
 from spaces.errors import ConfigError
@@ -49,10 +49,11 @@ TERM_FORMS = (
 
 @dataclass(frozen=True)
 class PoolTerm:
-    """One parsed condition. ``text`` is the canonical spelling used by ``describe``."""
+    """One parsed condition. ``text`` is the canonical spelling: ``describe`` shows it, and equality and
+    hashing use it alone, so two parses of the same filter compare equal (usable as a cache key)."""
 
     text: str
-    keep: Callable[[Language], bool]
+    keep: Callable[[Language], bool] = dataclass_field(compare=False)
 
 
 @dataclass(frozen=True)

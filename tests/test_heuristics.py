@@ -56,6 +56,8 @@ def test_pool_filter_string_and_list_forms_agree_and_describe_canonically():
     assert joined.describe() == "script=Latn & joshi<=2"
     assert parse_pool(None).describe() == "all"
     assert parse_pool(joined) is joined
+    assert joined == parse_pool("script=Latn & joshi<=2") and hash(joined) == hash(parse_pool(listed))
+    assert joined != parse_pool("joshi<=2 & script=Latn")  # same languages, different spelling
     assert "yor_Latn" in joined and "ja" not in joined and ENGLISH not in joined
 
 
