@@ -140,6 +140,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     div = subparsers.add_parser(
         "diversity", help="report how diverse any language subset is",
         description="Typological diversity of a language subset; accepts paper codes, ISO 639-3 and aliases.")
-    div.add_argument("languages", nargs="+", metavar="LANG")
+    div.add_argument("languages", nargs="+", metavar="LANG",
+                     help="language codes (paper code, ISO 639-3 or alias; commas also separate)")
     div.add_argument("--json", action="store_true", help="print JSON instead of a table")
     div.set_defaults(func=run_diversity)
