@@ -35,6 +35,7 @@ Ray 2.60's ``OptunaSearch`` and define-by-run, as read in
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import re
@@ -708,6 +709,34 @@ def load_search_config(path: str | Path | None = None) -> SearchConfig:
         at = f" at line {where[1]}, column {where[2]}" if where else ""
         raise ConfigError(source, f"malformed TOML{at}: {err}") from None
     return parse_search_config(data, source)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value) if not isinstance(value, float) or math.isfinite(value) else \
+            ("nan" if math.isnan(value) else ("inf" if value > 0 else "-inf"))
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # JSON string escapes are valid TOML basic strings
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    if isinstance(value, Mapping):
+        return "{ " + ", ".join(f"{key} = {_toml_value(item)}" for key, item in value.items()) + " }"
+    raise TypeError(f"cannot write {value!r} as TOML")
+
+
+def dump_search_config(cfg: SearchConfig) -> str:
+    """``cfg`` as TOML text that ``load_search_config`` reads back to an equal config, so a run folder
+    can keep the exact space it searched (ranges are written as inline tables)."""
+    lines = [f"# realign-search space (from {cfg.source})"]
+    for section, table in cfg.to_dict().items():
+        subtables = {k: v for k, v in table.items() if k == "asha"}
+        lines += ["", f"[{section}]"]
+        lines += [f"{key} = {_toml_value(value)}" for key, value in table.items() if key not in subtables]
+        for name, sub in subtables.items():
+            lines += ["", f"[{section}.{name}]", *(f"{k} = {_toml_value(v)}" for k, v in sub.items())]
+    return "\n".join(lines) + "\n"
 
 
 # ----------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from spaces.config import (
     TRAINABLES,
     SearchConfig,
     define_by_run,
+    dump_search_config,
     flatten_params,
     languages_for,
     load_search_config,
@@ -93,6 +94,15 @@ def test_every_shipped_config_round_trips(name):
     again = parse_search_config(copy.deepcopy(cfg.to_dict()))
     assert again == cfg
     assert again.to_dict() == cfg.to_dict()
+
+
+@pytest.mark.parametrize("name", [None, *EXAMPLES])
+def test_dumped_toml_reads_back_equal(name, tmp_path: Path):
+    path = None if name is None else resources.files("spaces.data").joinpath("examples", name)
+    cfg = load_search_config(path)
+    out = tmp_path / "space.toml"
+    out.write_text(dump_search_config(cfg))
+    assert load_search_config(out) == cfg
 
 
 def test_examples_cover_mask_real_and_proxy():
