@@ -119,3 +119,8 @@ class Realigner(nn.Module):
         z = self.embed(input_ids, attention_mask)
         src, tgt = z.chunk(2, dim=0)
         return contrastive_loss(src, tgt, self.temperature)
+
+
+def realign_optimizer(params: Iterable[nn.Parameter], lr: float) -> torch.optim.Optimizer:
+    """Adam with a constant learning rate: the paper's realignment optimiser."""
+    return torch.optim.Adam(params, lr=lr)

@@ -1,0 +1,169 @@
+"""run_trial on the fake world: reports, metrics, modes, determinism, resume-continues-not-restarts."""
+
+from __future__ import annotations
+
+import math
+import shutil
+from pathlib import Path
+
+import pytest
+
+from _fake_world import fake_world
+from spaces.errors import ConfigError
+from spaces.trial_config import TrialConfig
+from trainables.realign import Realigner
+from trainables.trial import TrialRun, run_trial
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """One torch thread, as under Ray with 1 CPU per trial (and immune to a busy shared machine)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("REALIGN_SEARCH_THREADS", "1")
+        yield
+
+
+FAST = {"realign": {"steps": 12, "batch_size": 8}, "finetune": {"epochs": 2, "batch_size": 8, "lr": 1e-3}}
+
+
+def _config(**overrides) -> TrialConfig:
+    data = {"languages": ["de", "yor_Latn"], **FAST}
+    for key, value in overrides.items():
+        if key in ("realign", "finetune"):
+            data[key] = {**data[key], **value}
+        else:
+            data[key] = value
+    return TrialConfig.from_dict(data)
+
+
+def _scores_only(metrics: dict) -> dict:
+    return {k: v for k, v in metrics.items() if not k.startswith("time/")}
+
+
+class Recorder:
+    """A report callback that keeps copies of every checkpoint (they vanish after the call)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root, self.reports, self.checkpoints = root, [], []
+
+    def __call__(self, metrics: dict, checkpoint: Path | None) -> None:
+        self.reports.append(metrics)
+        kept = self.root / f"ckpt{len(self.reports)}"
+        shutil.copytree(checkpoint, kept)
+        self.checkpoints.append(kept)
+
+
+@pytest.fixture(scope="module")
+def before_run(tmp_path_factory) -> tuple[dict, Recorder]:
+    recorder = Recorder(tmp_path_factory.mktemp("ckpts"))
+    final = run_trial(_config(), recorder, world=fake_world())
+    return final, recorder
+
+
+def test_before_trial_reports_realigned_then_each_epoch(before_run) -> None:
+    final, recorder = before_run
+    assert [m["phase"] for m in recorder.reports] == ["realigned", "epoch", "final"]
+    assert [m["epoch"] for m in recorder.reports] == [0, 1, 2]
+    assert _scores_only(recorder.reports[-1]) == _scores_only(final)
+    realigned = recorder.reports[0]
+    assert math.isnan(realigned["unseen_lrl"]) and math.isfinite(realigned["realign_loss"])
+
+
+def test_final_metrics_are_complete_and_consistent(before_run) -> None:
+    final, _ = before_run
+    world = fake_world()
+    assert {f"score/{lang}" for lang in world.task_languages("pos")} <= set(final)
+    for key in ("unseen_lrl", "seen", "unseen", "lrl", "hrl", "all", "realign_loss"):
+        assert math.isfinite(final[key]), key
+    assert final["n_languages"] == 2
+    assert final["n_pairs"] == 2 * world.n_parallel
+    assert final["realign_steps"] == 12
+    assert final["finetune_steps"] == 2 * math.ceil(world.n_train / 8)
+    # hau_Latn is the only LRL outside the subset {de, yor_Latn}
+    assert final["unseen_lrl"] == pytest.approx(final["score/hau_Latn"])
+    assert final["seen"] == pytest.approx((final["score/de"] + final["score/yor_Latn"]) / 2)
+
+
+def test_same_config_gives_identical_results(before_run) -> None:
+    final, _ = before_run
+    again = run_trial(_config(), world=fake_world())
+    assert _scores_only(again) == _scores_only(final)
+
+
+def test_resume_after_realignment_skips_realignment_and_matches(before_run, monkeypatch) -> None:
+    final, recorder = before_run
+    calls = {"realign": 0}
+    original = Realigner.forward
+
+    def counting(self, *args, **kwargs):
+        calls["realign"] += 1
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Realigner, "forward", counting)
+    resumed = run_trial(_config(), resume_from=recorder.checkpoints[0], world=fake_world())
+    assert calls["realign"] == 0
+    assert _scores_only(resumed) == _scores_only(final)
+
+
+def test_resume_after_first_epoch_runs_only_the_second(before_run, monkeypatch) -> None:
+    final, recorder = before_run
+    reports = []
+    epochs_run = []
+    original = TrialRun.finetune_epoch
+    monkeypatch.setattr(TrialRun, "finetune_epoch",
+                        lambda self, epoch: (epochs_run.append(epoch), original(self, epoch))[1])
+    resumed = run_trial(_config(), lambda m, c: reports.append(m["phase"]),
+                        resume_from=recorder.checkpoints[1], world=fake_world())
+    assert epochs_run == [1] and reports == ["final"]
+    assert _scores_only(resumed) == _scores_only(final)
+
+
+def test_resume_from_a_different_trial_is_refused(before_run) -> None:
+    _, recorder = before_run
+    with pytest.raises(ConfigError, match="resume_from"):
+        run_trial(_config(seed=1), resume_from=recorder.checkpoints[0], world=fake_world())
+
+
+def test_baseline_mode_has_no_realignment() -> None:
+    reports = []
+    final = run_trial(_config(realign={"mode": "none"}, finetune={"epochs": 1}),
+                      lambda m, c: reports.append(m["phase"]), world=fake_world())
+    assert reports == ["final"]
+    assert final["n_languages"] == 0 and final["n_pairs"] == 0 and final["realign_steps"] == 0
+    assert math.isnan(final["seen"]) and math.isfinite(final["unseen_lrl"])
+
+
+def test_joint_mode_takes_one_realignment_step_per_finetuning_step() -> None:
+    final = run_trial(_config(realign={"mode": "joint", "joint_coef": 0.5}, finetune={"epochs": 1}),
+                      world=fake_world())
+    assert final["realign_steps"] == final["finetune_steps"] == math.ceil(fake_world().n_train / 8)
+    assert math.isfinite(final["realign_loss"]) and math.isfinite(final["unseen_lrl"])
+
+
+def test_pairs_per_language_caps_the_pairs_used() -> None:
+    final = run_trial(_config(realign={"pairs_per_language": 10}, finetune={"epochs": 1}), world=fake_world())
+    assert final["n_pairs"] == 20
+
+
+def test_targets_restrict_evaluation() -> None:
+    final = run_trial(_config(targets=["hau_Latn"], finetune={"epochs": 1}), world=fake_world())
+    assert [k for k in final if k.startswith("score/")] == ["score/hau_Latn"]
+
+
+def test_language_sampling_weights() -> None:
+    from trainables.device import select_device
+
+    run = TrialRun(_config(realign={"sampling": "proportional"}), fake_world(), select_device("cpu"))
+    run.data.parallel = {"de": run.data.parallel["de"].head(30), "yor_Latn": run.data.parallel["yor_Latn"].head(10)}
+    assert run._language_weights()[1].tolist() == pytest.approx([0.75, 0.25])
+    run_uniform = TrialRun(_config(), fake_world(), select_device("cpu"))
+    assert run_uniform._language_weights()[1].tolist() == pytest.approx([0.5, 0.5])
+
+
+def test_language_without_parallel_data_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="languages"):
+        run_trial(_config(languages=["fr"]), world=fake_world())
+
+
+def test_zero_epochs_is_refused() -> None:
+    with pytest.raises(ConfigError, match="finetune.epochs"):
+        run_trial(_config(finetune={"epochs": 0}), world=fake_world())

@@ -1,0 +1,241 @@
+"""Tokenised corpora and task sets, cached on disk once for every trial, plus batching.
+
+Tokenising is the part of a trial's set-up that does not depend on its hyperparameters, so it is done
+once per (tokenizer, dataset, max length, encoding kind) and stored under ``cache_dir("tokenised")``
+as flat int32 arrays with offsets (ragged rows): loading is a single ``np.load``, no Arrow/pickle work.
+Every later trial -- in this process, another Ray worker, or another sweep -- reads that file.
+
+Batching sorts by length (buckets) so padding, which costs as much compute as real tokens, stays small.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import weakref
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import datasets
+import numpy as np
+import torch
+from transformers import PreTrainedTokenizerBase
+
+from trainables.cache import cache_dir
+
+IGNORE = -100  # label of positions that carry no loss (non-first subwords, specials, padding)
+FORMAT_VERSION = "1"  # bump when the on-disk layout or an encoding rule changes
+
+
+@dataclass
+class Encoded:
+    """Tokenised examples: ragged int columns (``values`` + ``offsets``) and one-per-row scalars."""
+
+    ragged: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    scalars: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        if self.ragged:
+            return len(next(iter(self.ragged.values()))[1]) - 1
+        return len(next(iter(self.scalars.values()))) if self.scalars else 0
+
+    def row(self, column: str, index: int) -> np.ndarray:
+        values, offsets = self.ragged[column]
+        return values[offsets[index]:offsets[index + 1]]
+
+    def lengths(self, column: str) -> np.ndarray:
+        return np.diff(self.ragged[column][1])
+
+    def head(self, n: int) -> Encoded:
+        """The first ``n`` rows (a deterministic cap, e.g. ``pairs_per_language``)."""
+        if n <= 0 or n >= len(self):
+            return self
+        ragged = {name: (values[:offsets[n]], offsets[:n + 1]) for name, (values, offsets) in self.ragged.items()}
+        return Encoded(ragged, {name: arr[:n] for name, arr in self.scalars.items()})
+
+    def save(self, path: Path) -> None:
+        arrays = {f"r.{k}.values": v for k, (v, _) in self.ragged.items()}
+        arrays |= {f"r.{k}.offsets": o for k, (_, o) in self.ragged.items()}
+        arrays |= {f"s.{k}": v for k, v in self.scalars.items()}
+        # write-then-rename: concurrent trials may build the same entry; readers never see half a file
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp.npz")
+        os.close(fd)
+        np.savez(tmp, **arrays)
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path) -> Encoded:
+        with np.load(path) as data:
+            out = cls()
+            for key in data.files:
+                kind, name, *rest = key.split(".")
+                if kind == "s":
+                    out.scalars[name] = data[key]
+                elif rest == ["values"]:
+                    out.ragged[name] = (data[key], data[f"r.{name}.offsets"])
+            return out
+
+
+def _ragged(rows: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+    offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum([len(r) for r in rows], out=offsets[1:])
+    values = np.fromiter((x for r in rows for x in r), dtype=np.int32, count=int(offsets[-1]))
+    return values, offsets
+
+
+# ----------------------------------------------------------------------------------------- encodings
+def _col(ds: datasets.Dataset, name: str) -> list:
+    """A column as a plain list (``ds[name]`` is a lazy ``Column`` in datasets >= 4)."""
+    return ds[name][:]
+
+
+def encode_parallel(tokenizer: PreTrainedTokenizerBase, ds: datasets.Dataset, max_length: int) -> Encoded:
+    """``src``/``tgt`` sentences -> input ids with the model's special tokens, each side truncated."""
+    enc = {side: tokenizer(_col(ds, side), truncation=True, max_length=max_length)["input_ids"]
+           for side in ("src", "tgt")}
+    return Encoded({side: _ragged(ids) for side, ids in enc.items()})
+
+
+def encode_tagging(tokenizer: PreTrainedTokenizerBase, ds: datasets.Dataset, max_length: int) -> Encoded:
+    """Word-tagged sentences -> subword ids with first-subword labels (other subwords get IGNORE).
+
+    Words lost to truncation lose their labels too, for training and evaluation alike (as XTREME does).
+    """
+    enc = tokenizer(_col(ds, "tokens"), is_split_into_words=True, truncation=True, max_length=max_length)
+    labels = []
+    for i, tags in enumerate(_col(ds, "tags")):
+        row, previous = [], None
+        for word in enc.word_ids(i):
+            row.append(IGNORE if word is None or word == previous else tags[word])
+            previous = word
+        labels.append(row)
+    return Encoded({"input_ids": _ragged(enc["input_ids"]), "labels": _ragged(labels)})
+
+
+def encode_sentence_pairs(tokenizer: PreTrainedTokenizerBase, ds: datasets.Dataset,
+                          max_length: int) -> Encoded:
+    """Premise/hypothesis -> one ``[CLS] p [SEP] h [SEP]`` sequence (segment ids kept) and its label."""
+    enc = tokenizer(_col(ds, "premise"), _col(ds, "hypothesis"), truncation=True, max_length=max_length,
+                    return_token_type_ids=True)
+    ragged = {"input_ids": _ragged(enc["input_ids"])}
+    if "token_type_ids" in enc:
+        ragged["token_type_ids"] = _ragged(enc["token_type_ids"])
+    return Encoded(ragged, {"label": np.asarray(_col(ds, "label"), dtype=np.int64)})
+
+
+ENCODERS: dict[str, Callable[[PreTrainedTokenizerBase, datasets.Dataset, int], Encoded]] = {
+    "parallel": encode_parallel, "pos": encode_tagging, "ner": encode_tagging, "nli": encode_sentence_pairs,
+}
+
+
+# ----------------------------------------------------------------------------------------- cache
+_TOKENIZER_KEYS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_MEMORY: dict[str, Encoded] = {}  # per-process: repeated trials in one worker skip even the np.load
+
+
+def tokenizer_fingerprint(tokenizer: PreTrainedTokenizerBase) -> str:
+    """Content hash of the tokenizer (vocabulary, normaliser, templates), not of its path."""
+    key = _TOKENIZER_KEYS.get(tokenizer)
+    if key is None:
+        backend = getattr(tokenizer, "backend_tokenizer", None)
+        content = backend.to_str() if backend is not None else repr(sorted(tokenizer.get_vocab().items()))
+        key = hashlib.sha1(f"{type(tokenizer).__name__}\n{content}".encode()).hexdigest()[:16]
+        _TOKENIZER_KEYS[tokenizer] = key
+    return key
+
+
+def dataset_fingerprint(ds: datasets.Dataset) -> str:
+    """``datasets``' own content fingerprint (deterministic for loaded and in-memory datasets)."""
+    return ds._fingerprint
+
+
+def encode_cached(kind: str, tokenizer: PreTrainedTokenizerBase, ds: datasets.Dataset,
+                  max_length: int) -> Encoded:
+    """``ENCODERS[kind]`` applied once per (tokenizer, dataset, max length); later calls load it."""
+    key = "-".join([kind, tokenizer_fingerprint(tokenizer), dataset_fingerprint(ds), str(max_length),
+                    FORMAT_VERSION])
+    if key in _MEMORY:
+        return _MEMORY[key]
+    path = cache_dir("tokenised") / f"{key}.npz"
+    if path.exists():
+        encoded = Encoded.load(path)
+    else:
+        encoded = ENCODERS[kind](tokenizer, ds, max_length)
+        encoded.save(path)
+    _MEMORY[key] = encoded
+    return encoded
+
+
+# ----------------------------------------------------------------------------------------- batching
+def pad(rows: Sequence[np.ndarray], value: int) -> torch.Tensor:
+    """Right-pad int rows to the longest into a [B, T] int64 tensor."""
+    out = np.full((len(rows), max((len(r) for r in rows), default=0)), value, dtype=np.int64)
+    for i, r in enumerate(rows):
+        out[i, :len(r)] = r
+    return torch.from_numpy(out)
+
+
+def collate(encoded: Encoded, indices: Sequence[int], pad_id: int) -> dict[str, torch.Tensor]:
+    """A model-ready batch: ``input_ids``, ``attention_mask`` and whatever else the encoding holds."""
+    batch = {}
+    for name in encoded.ragged:
+        value = pad_id if name == "input_ids" else (IGNORE if name == "labels" else 0)
+        batch[name] = pad([encoded.row(name, i) for i in indices], value)
+    lengths = torch.as_tensor([len(encoded.row("input_ids", i)) for i in indices])
+    batch["attention_mask"] = (torch.arange(batch["input_ids"].shape[1]) < lengths[:, None]).long()
+    for name, arr in encoded.scalars.items():
+        batch[name] = torch.from_numpy(arr[np.asarray(indices, dtype=np.int64)])
+    return batch
+
+
+def collate_parallel(encoded: Encoded, indices: Sequence[int], pad_id: int) -> dict[str, torch.Tensor]:
+    """N sources followed by their N translations in one padded batch (one encoder call per step)."""
+    rows = [encoded.row("src", i) for i in indices] + [encoded.row("tgt", i) for i in indices]
+    ids = pad(rows, pad_id)
+    lengths = torch.as_tensor([len(r) for r in rows])
+    return {"input_ids": ids, "attention_mask": (torch.arange(ids.shape[1]) < lengths[:, None]).long()}
+
+
+def bucketed_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator,
+                     pool_batches: int = 50) -> list[np.ndarray]:
+    """Training batches of similar length in random order.
+
+    Shuffle, cut into pools of ``pool_batches`` batches, sort each pool by length, split into batches,
+    shuffle the batches: nearly the padding of a global sort, nearly the randomness of a plain shuffle.
+    """
+    order = rng.permutation(len(lengths))
+    batches = []
+    for start in range(0, len(order), batch_size * pool_batches):
+        pool = order[start:start + batch_size * pool_batches]
+        pool = pool[np.argsort(lengths[pool], kind="stable")]
+        batches.extend(pool[i:i + batch_size] for i in range(0, len(pool), batch_size))
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def token_budget_batches(lengths: np.ndarray, max_tokens: int, max_rows: int = 512) -> Iterator[np.ndarray]:
+    """Evaluation batches by length (shortest first), each with at most ``max_tokens`` padded tokens."""
+    order = np.argsort(lengths, kind="stable")
+    start = 0
+    while start < len(order):
+        end = start + 1
+        while (end < len(order) and end - start < max_rows
+               and (end - start + 1) * lengths[order[end]] <= max_tokens):
+            end += 1
+        yield order[start:end]
+        start = end
+
+
+def concat(parts: Sequence[Encoded]) -> Encoded:
+    """Rows of several encodings in one (e.g. every target language, for one batched evaluation pass)."""
+    if not parts:
+        return Encoded()
+    ragged = {}
+    for name in parts[0].ragged:
+        values = np.concatenate([p.ragged[name][0] for p in parts])
+        shifts = np.cumsum([0] + [int(p.ragged[name][1][-1]) for p in parts[:-1]])
+        offsets = np.concatenate([[0]] + [p.ragged[name][1][1:] + s for p, s in zip(parts, shifts)])
+        ragged[name] = (values, offsets.astype(np.int64))
+    scalars = {name: np.concatenate([p.scalars[name] for p in parts]) for name in parts[0].scalars}
+    return Encoded(ragged, scalars)

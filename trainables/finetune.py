@@ -1,0 +1,89 @@
+"""English fine-tuning: small task heads on the shared encoder, a fresh Adam and a linear schedule.
+
+The heads are ours rather than ``AutoModelFor...`` so that one encoder object is shared, by reference,
+between the realignment loss (``trainables.realign.Realigner``) and the task head -- joint mode needs
+both losses to reach the same weights, and checkpoints stay one state dict.
+
+- PoS / NER: token classification, labelled on each word's first subword (others are ignored).
+- NLI: sentence-pair classification from the [CLS] (first) position, RoBERTa-style head
+  (dense -> tanh -> dropout -> linear), which works for both BERT and XLM-R encoders.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from transformers import AutoModel, PreTrainedModel, get_linear_schedule_with_warmup
+from transformers.utils import logging as hf_logging
+
+from trainables.data import IGNORE
+from trainables.labels import LABELS
+
+TOKEN_TASKS = ("pos", "ner")
+
+
+def load_encoder(model_path: str) -> PreTrainedModel:
+    """The pretrained encoder from a local directory (never the hub), without BERT's unused pooler."""
+    hf_logging.disable_progress_bar()  # one bar per trial per worker would bury Ray's progress table
+    try:
+        return AutoModel.from_pretrained(model_path, add_pooling_layer=False, local_files_only=True)
+    except TypeError:  # architectures without a pooler option
+        return AutoModel.from_pretrained(model_path, local_files_only=True)
+
+
+class TokenClassificationHead(nn.Module):
+    def __init__(self, hidden_size: int, num_labels: int, dropout: float) -> None:
+        super().__init__()
+        self.dropout = nn.Dropout(dropout)
+        self.classifier = nn.Linear(hidden_size, num_labels)
+
+    def forward(self, hidden: torch.Tensor) -> torch.Tensor:
+        return self.classifier(self.dropout(hidden))
+
+
+class SentencePairHead(nn.Module):
+    def __init__(self, hidden_size: int, num_labels: int, dropout: float) -> None:
+        super().__init__()
+        self.dense = nn.Linear(hidden_size, hidden_size)
+        self.dropout = nn.Dropout(dropout)
+        self.classifier = nn.Linear(hidden_size, num_labels)
+
+    def forward(self, hidden: torch.Tensor) -> torch.Tensor:
+        cls = self.dropout(hidden[:, 0])
+        return self.classifier(self.dropout(torch.tanh(self.dense(cls))))
+
+
+class TaskModel(nn.Module):
+    """Encoder + head for one task. ``forward`` returns logits: [B, T, C] (tokens) or [B, C] (NLI)."""
+
+    def __init__(self, encoder: PreTrainedModel, task: str) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.task = task
+        config = encoder.config
+        dropout = getattr(config, "hidden_dropout_prob", 0.1)
+        head = TokenClassificationHead if task in TOKEN_TASKS else SentencePairHead
+        self.head = head(config.hidden_size, len(LABELS[task]), dropout)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                token_type_ids: torch.Tensor | None = None) -> torch.Tensor:
+        inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
+        if token_type_ids is not None and getattr(self.encoder.config, "type_vocab_size", 1) > 1:
+            inputs["token_type_ids"] = token_type_ids
+        return self.head(self.encoder(**inputs).last_hidden_state)
+
+    def loss(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        logits = self(batch["input_ids"], batch["attention_mask"], batch.get("token_type_ids"))
+        if self.task in TOKEN_TASKS:
+            return nn.functional.cross_entropy(logits.flatten(0, 1).float(), batch["labels"].flatten(),
+                                               ignore_index=IGNORE)
+        return nn.functional.cross_entropy(logits.float(), batch["label"])
+
+
+def finetune_optimizer(params, lr: float, total_steps: int,
+                       warmup: float) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
+    """A fresh Adam with linear decay to zero after ``warmup`` (a fraction) of the steps, as the paper."""
+    optimizer = torch.optim.Adam(params, lr=lr)
+    warmup_steps = int(round(warmup * total_steps))
+    return optimizer, get_linear_schedule_with_warmup(optimizer, warmup_steps, max(total_steps, 1))
+

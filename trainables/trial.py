@@ -1,0 +1,314 @@
+"""One trial, in-process: realign on a language subset, fine-tune on English, evaluate zero-shot.
+
+This is the plain-Python core that the Ray trainable (``trainables.trainable``), the ``trial`` CLI
+command and the benchmarks all call. It reports after realignment (phase ``realigned``) and after each
+fine-tuning epoch (``epoch``; the last one is ``final``) with a checkpoint, and continues from such a
+checkpoint instead of restarting.
+
+Determinism without saved RNG streams: every random draw is made from a generator seeded by
+(trial seed, phase, step or epoch), so a resumed trial draws exactly what the uninterrupted one would
+have, and a checkpoint only needs weights, optimiser state and counters.
+
+At phase ``realigned`` no task head has been trained yet, so the task scores and aggregates are NaN
+(present, so Ray's strict metric check and ASHA accept the result; ASHA ignores NaN when it computes a
+rung's cut-off). Early stopping should therefore count fine-tuning epochs (``epoch``), not reports.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from spaces.catalog import load_catalog
+from spaces.errors import ConfigError
+from spaces.trial_config import TrialConfig
+from trainables.data import Encoded, bucketed_batches, collate, collate_parallel, encode_cached
+from trainables.device import DeviceSetup, select_device
+from trainables.evaluate import evaluate_languages
+from trainables.finetune import TaskModel, finetune_optimizer, load_encoder
+from trainables.metrics import AGGREGATES, aggregate
+from trainables.realign import Realigner, realign_optimizer
+
+Report = Callable[[dict, "Path | None"], None]
+STATE_FILE, WEIGHTS_FILE = "trial_state.json", "trial_weights.pt"
+LOSS_WINDOW = 20  # realign_loss = mean over this many last steps
+PHASE_SEED = {"realign": 1, "finetune": 2, "joint": 3, "dropout": 4}
+
+
+@dataclass
+class Progress:
+    """Counters a checkpoint stores; together with the weights they define where a trial stands."""
+
+    phase: str = "start"  # start | realigned | epoch | final
+    realign_step: int = 0
+    epoch: int = 0  # fine-tuning epochs completed
+    finetune_step: int = 0
+    recent_losses: list[float] = field(default_factory=list)
+    metrics: dict = field(default_factory=dict)  # last reported metrics
+
+    def record_loss(self, loss: float) -> None:
+        self.recent_losses = [*self.recent_losses[-(LOSS_WINDOW - 1):], loss]
+
+    @property
+    def realign_loss(self) -> float:
+        return float(np.mean(self.recent_losses)) if self.recent_losses else math.nan
+
+
+def _rng(seed: int, *stream: int) -> np.random.Generator:
+    return np.random.default_rng([seed, *stream])
+
+
+@dataclass
+class TrialData:
+    """Everything tokenised a trial needs (loaded from the shared on-disk cache)."""
+
+    parallel: dict[str, Encoded]
+    train: Encoded
+    tests: dict[str, Encoded]
+
+    @property
+    def n_pairs(self) -> int:
+        return sum(len(p) for p in self.parallel.values())
+
+
+def _subset(trial: TrialConfig) -> tuple[str, ...]:
+    """The languages realignment actually uses (none for the fine-tuning-only baseline)."""
+    return () if trial.realign.mode == "none" else tuple(trial.languages)
+
+
+def load_trial_data(trial: TrialConfig, world) -> TrialData:
+    tok = world.tokenizer()
+    r, f = trial.realign, trial.finetune
+    available = set(world.parallel_languages())
+    parallel = {}
+    for lang in _subset(trial):
+        if lang not in available:
+            raise ConfigError("languages", f"world {trial.world!r} has no parallel data for {lang!r}",
+                              sorted(available))
+        pairs = encode_cached("parallel", tok, world.parallel(lang), r.max_length).head(r.pairs_per_language)
+        if len(pairs) == 0:
+            raise ConfigError("languages", f"no parallel pairs for {lang!r}")
+        parallel[lang] = pairs
+    train = encode_cached(trial.task, tok, world.task(trial.task, "en", "train"), f.max_length)
+    targets = list(trial.targets) or list(world.task_languages(trial.task))
+    known = set(world.task_languages(trial.task))
+    for lang in targets:
+        if lang not in known:
+            raise ConfigError("targets", f"no {trial.task} test set for {lang!r}", sorted(known))
+    tests = {lang: encode_cached(trial.task, tok, world.task(trial.task, lang, "test"), f.max_length)
+             for lang in targets}
+    return TrialData(parallel, train.head(f.train_size), tests)
+
+
+class TrialRun:
+    """The state of one running trial: model, heads, data, counters. ``run_trial`` drives it."""
+
+    def __init__(self, trial: TrialConfig, world, setup: DeviceSetup) -> None:
+        if trial.finetune.epochs < 1:
+            raise ConfigError("finetune.epochs", f"{trial.finetune.epochs} epochs leave nothing to evaluate",
+                              ["an integer >= 1"])
+        self.trial, self.world, self.setup = trial, world, setup
+        tok = world.tokenizer()
+        self.pad_id = tok.pad_token_id if tok.pad_token_id is not None else 0
+        self.data = load_trial_data(trial, world)
+        torch.manual_seed(trial.seed)  # head initialisation
+        encoder = load_encoder(world.model_path())
+        self.model = TaskModel(encoder, trial.task).to(setup.device)
+        r = trial.realign
+        self.realigner = (Realigner(encoder, tok.all_special_ids, proj_dim=r.proj_dim,
+                                    temperature=r.temperature, layer=r.layer).to(setup.device)
+                          if r.mode != "none" else None)
+        self.progress = Progress()
+        self.finetune_opt = self.schedule = None
+        self.steps_run = {"realign": 0, "finetune": 0}  # executed by this process (not restored)
+
+    # ------------------------------------------------------------------------------- realignment
+    def _language_weights(self) -> tuple[list[str], np.ndarray]:
+        langs = list(self.data.parallel)
+        if self.trial.realign.sampling == "proportional":
+            sizes = np.array([len(self.data.parallel[lang]) for lang in langs], dtype=float)
+            return langs, sizes / sizes.sum()
+        return langs, np.full(len(langs), 1.0 / len(langs))
+
+    def realign_loss(self, step: int) -> torch.Tensor:
+        """The loss of realignment step ``step``: one language drawn, then a batch of its pairs."""
+        langs, weights = self._language_weights()
+        rng = _rng(self.trial.seed, PHASE_SEED["realign"], step)
+        pairs = self.data.parallel[langs[rng.choice(len(langs), p=weights)]]
+        size = min(self.trial.realign.batch_size, len(pairs))
+        batch = collate_parallel(pairs, rng.choice(len(pairs), size=size, replace=False), self.pad_id)
+        with self.setup.autocast():
+            return self.realigner(self.setup.to_device(batch["input_ids"]),
+                                  self.setup.to_device(batch["attention_mask"]))
+
+    def realign_before(self) -> None:
+        """``before`` mode: S steps of Adam at a constant learning rate on encoder + projection head."""
+        r = self.trial.realign
+        self.realigner.train()
+        optimizer = realign_optimizer(self.realigner.parameters(), r.lr)
+        torch.manual_seed(self.trial.seed * 1000 + PHASE_SEED["dropout"])
+        for step in range(self.progress.realign_step, r.steps):
+            loss = self.realign_loss(step)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            self.progress.record_loss(float(loss.detach()))
+            self.progress.realign_step = step + 1
+            self.steps_run["realign"] += 1
+        self.progress.phase = "realigned"
+
+    # ------------------------------------------------------------------------------- fine-tuning
+    def batches_per_epoch(self) -> int:
+        return math.ceil(len(self.data.train) / self.trial.finetune.batch_size)
+
+    def make_finetune_optimizer(self) -> None:
+        """A fresh Adam + linear schedule; in joint mode it also trains the projection head."""
+        f = self.trial.finetune
+        params = list(self.model.parameters())
+        if self.trial.realign.mode == "joint":
+            params += list(self.realigner.head.parameters())
+        self.finetune_opt, self.schedule = finetune_optimizer(
+            params, f.lr, f.epochs * self.batches_per_epoch(), f.warmup)
+
+    def finetune_epoch(self, epoch: int) -> None:
+        f, joint = self.trial.finetune, self.trial.realign.mode == "joint"
+        self.model.train()
+        if self.realigner is not None:
+            self.realigner.train()
+        torch.manual_seed(self.trial.seed * 1000 + 10 * (epoch + 1) + PHASE_SEED["dropout"])
+        lengths = self.data.train.lengths("input_ids")
+        for rows in bucketed_batches(lengths, f.batch_size, _rng(self.trial.seed, PHASE_SEED["finetune"], epoch)):
+            batch = {k: self.setup.to_device(v) for k, v in collate(self.data.train, rows, self.pad_id).items()}
+            with self.setup.autocast():
+                loss = self.model.loss(batch)
+            if joint:
+                realign = self.realign_loss(self.progress.realign_step)
+                loss = loss + self.trial.realign.joint_coef * realign
+                self.progress.record_loss(float(realign.detach()))
+                self.progress.realign_step += 1
+                self.steps_run["realign"] += 1
+            self.finetune_opt.zero_grad(set_to_none=True)
+            loss.backward()
+            self.finetune_opt.step()
+            self.schedule.step()
+            self.progress.finetune_step += 1
+            self.steps_run["finetune"] += 1
+        self.progress.epoch = epoch + 1
+        self.progress.phase = "final" if epoch + 1 == f.epochs else "epoch"
+
+    # ------------------------------------------------------------------------------- results
+    def metrics(self, scores: dict[str, float] | None) -> dict:
+        subset = _subset(self.trial)
+        out: dict = {}
+        if scores is None:  # after realignment: no task head yet
+            out |= {f"score/{lang}": math.nan for lang in self.data.tests}
+            out |= {name: math.nan for name in AGGREGATES}
+        else:
+            out |= {f"score/{lang}": value for lang, value in scores.items()}
+            out |= aggregate(scores, subset)
+        out |= {
+            "n_languages": len(subset), "n_pairs": self.data.n_pairs, "phase": self.progress.phase,
+            "epoch": self.progress.epoch, "realign_loss": self.progress.realign_loss,
+            "realign_steps": self.progress.realign_step, "finetune_steps": self.progress.finetune_step,
+        }
+        return out
+
+    def evaluate(self) -> dict[str, float]:
+        return evaluate_languages(self.model, self.data.tests, self.setup, self.pad_id)
+
+    # ------------------------------------------------------------------------------- checkpoints
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        state = {"model": self.model.state_dict(),
+                 "projection": self.realigner.head.state_dict() if self.realigner else None,
+                 "optimizer": self.finetune_opt.state_dict() if self.finetune_opt else None,
+                 "schedule": self.schedule.state_dict() if self.schedule else None}
+        torch.save(state, directory / WEIGHTS_FILE)
+        meta = {"trial": self.trial.to_dict(), "progress": asdict(self.progress)}
+        (directory / STATE_FILE).write_text(json.dumps(meta, default=float))
+
+    def restore(self, directory: Path) -> None:
+        meta = json.loads((Path(directory) / STATE_FILE).read_text())
+        if TrialConfig.from_dict(meta["trial"]) != self.trial:
+            raise ConfigError("resume_from", f"{directory} is a checkpoint of a different trial")
+        state = torch.load(Path(directory) / WEIGHTS_FILE, map_location=self.setup.device, weights_only=True)
+        self.model.load_state_dict(state["model"])
+        if self.realigner is not None and state["projection"] is not None:
+            self.realigner.head.load_state_dict(state["projection"])
+        self.progress = Progress(**meta["progress"])
+        if state["optimizer"] is not None:
+            self.make_finetune_optimizer()
+            self.finetune_opt.load_state_dict(state["optimizer"])
+            self.schedule.load_state_dict(state["schedule"])
+
+
+def run_trial(trial: TrialConfig, report: Report | None = None, resume_from: Path | None = None,
+              world=None) -> dict:
+    """Run one trial to the end and return its final metrics (see module docstring for reports).
+
+    ``report(metrics, checkpoint_dir)`` receives a directory that exists only during the call (copy
+    it to keep it); with no ``report`` no checkpoint is written at all.
+    """
+    started = time.perf_counter()
+    trial.check()
+    catalog = load_catalog()
+    trial = _canonical(trial, catalog)
+    if world is None:
+        from trainables.worlds import get_world
+
+        world = get_world(trial.world, trial.model)
+    setup = select_device()
+    run = TrialRun(trial, world, setup)
+    if resume_from is not None:
+        run.restore(Path(resume_from))
+    if run.progress.phase == "final":
+        return run.progress.metrics
+    timings = {"time/setup": time.perf_counter() - started, "time/realign": 0.0,
+               "time/finetune": 0.0, "time/eval": 0.0}
+
+    def emit(scores: dict[str, float] | None) -> dict:
+        metrics = run.metrics(scores) | {k: round(v, 3) for k, v in timings.items()}
+        run.progress.metrics = metrics
+        if report is not None:
+            scratch = Path(tempfile.mkdtemp(prefix="realign-ckpt-"))
+            try:
+                run.save(scratch)
+                report(dict(metrics), scratch)
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
+        return metrics
+
+    metrics = run.progress.metrics
+    if trial.realign.mode == "before" and run.progress.phase == "start":
+        tick = time.perf_counter()
+        run.realign_before()
+        timings["time/realign"] += time.perf_counter() - tick
+        metrics = emit(None)
+    if run.finetune_opt is None:
+        run.make_finetune_optimizer()
+    for epoch in range(run.progress.epoch, trial.finetune.epochs):
+        tick = time.perf_counter()
+        run.finetune_epoch(epoch)
+        timings["time/finetune"] += time.perf_counter() - tick
+        tick = time.perf_counter()
+        scores = run.evaluate()
+        timings["time/eval"] += time.perf_counter() - tick
+        metrics = emit(scores)
+    return metrics
+
+
+def _canonical(trial: TrialConfig, catalog) -> TrialConfig:
+    """Languages and targets as canonical catalog codes, whatever alias the config used."""
+    from dataclasses import replace
+
+    return replace(trial, languages=tuple(catalog.resolve(trial.languages, "languages")),
+                   targets=tuple(catalog.resolve(trial.targets, "targets")))
