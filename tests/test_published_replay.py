@@ -134,3 +134,19 @@ def test_targets_restrict_the_reported_languages():
     metrics = published_metrics(base.to_dict())
     assert sorted(k for k in metrics if k.startswith("score/")) == ["score/de", "score/yor_Latn"]
     assert metrics["bench/masakhaner"] == pytest.approx(metrics["bench/masakhaner/yor_Latn"])
+
+
+@needs_source
+def test_shipped_file_is_what_the_build_script_makes_from_the_source():
+    import gzip
+    import json
+
+    shipped = json.loads(gzip.decompress(build.DATA_FILE.read_bytes()))
+    assert json.loads(json.dumps(build.build(SOURCE))) == shipped
+    assert shipped["license"].startswith("MIT License")
+
+
+def test_registry_names_resolve_to_these_trainables():
+    from trainables.registry import get_trainable
+
+    assert get_trainable("published") is published_trainable

@@ -14,6 +14,7 @@ the target that the paper argues about:
   joshi, seen          the target's resource class and the model's pretraining coverage of it
   seen_fraction        share of the subset the model saw in pretraining
   baseline             the target's baseline score (no realignment)
+  and six interactions with the target's pretraining coverage / baseline (see ``FEATURES``)
 
 Prediction = baseline + predicted change. One ridge per (model, task), fitted on standardised features
 with a fixed penalty (closed form, deterministic), on first use (~0.1 s) and cached per process. The same
@@ -48,7 +49,11 @@ from trainables.published.data import (
 from trainables.published.replay import mean_scores
 
 FEATURES = ("in_subset", "unseen_in_subset", "min_dist", "mean_dist", "same_family", "same_script",
-            "diversity", "n_families", "n_scripts", "log2_size", "joshi", "seen", "seen_fraction", "baseline")
+            "diversity", "n_families", "n_scripts", "log2_size", "joshi", "seen", "seen_fraction", "baseline",
+            # interactions: what a subset does for a target depends on whether the model saw the target
+            # (leave-one-strategy-out MAE 2.19 -> 2.06 points, Spearman of unseen_lrl 0.75 -> 0.80 on average)
+            "in_subset*baseline", "min_dist*unseen", "same_family*unseen", "same_script*unseen",
+            "log2_size*unseen", "mean_dist*baseline")
 RIDGE_PENALTY = 1.0
 CV_METRICS = ("unseen_lrl", "all")
 
@@ -124,11 +129,16 @@ def features(model: str, languages: Sequence[str], keys: Sequence[str], baseline
     chosen = {lang.code for lang in subset}
     out = np.empty((len(keys), len(FEATURES)))
     for i, (key, target) in enumerate(zip(keys, targets, strict=True)):
-        inside = target.code in chosen
-        seen = target.seen_by(model)
-        out[i] = (inside, inside and not seen, to_subset[i].min(), to_subset[i].mean(), target.family in families,
-                  target.script in scripts, diversity, len(families), len(scripts), math.log2(max(len(subset), 1)),
-                  target.joshi, seen, seen_fraction, baseline[key])
+        inside = float(target.code in chosen)
+        seen = float(target.seen_by(model))
+        unseen = 1.0 - seen
+        min_dist, mean_dist = to_subset[i].min(), to_subset[i].mean()
+        same_family, same_script = float(target.family in families), float(target.script in scripts)
+        log2_size = math.log2(max(len(subset), 1))
+        out[i] = (inside, inside * unseen, min_dist, mean_dist, same_family, same_script, diversity,
+                  len(families), len(scripts), log2_size, target.joshi, seen, seen_fraction, baseline[key],
+                  inside * baseline[key], min_dist * unseen, same_family * unseen, same_script * unseen,
+                  log2_size * unseen, mean_dist * baseline[key])
     return out
 
 

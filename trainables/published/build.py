@@ -151,6 +151,7 @@ def build(source: Path) -> dict:
     return {
         "source": "Realignment language-subset paper, published per-seed results (MIT License, "
                   "Copyright (c) 2024 Posos; see LICENSE beside this file)",
+        "license": (source / "LICENSE").read_text(encoding="utf-8"),  # attribution travels with the data
         "benchmark_order": {task: list(BENCHMARK_ORDER[task]) for task in columns},
         "columns": sorted_columns,
         "runs": rows,
