@@ -394,7 +394,7 @@ class SearchSettings:
     cpus_per_trial: float = 1.0
     gpus_per_trial: float = 0.0
     time_budget_s: float = 0.0  # 0 = none
-    storage_path: str = "runs"
+    storage_path: str = "~/realign-search-runs"
     optuna_storage: str = ""  # "" = in-memory study; else an RDB URL such as sqlite:///study.db
     max_failures: int = 0
     seed: int = 0
@@ -765,6 +765,15 @@ def _select(strategy: str, size: int, pool: str | tuple[str, ...], seed: int,
     return tuple(select(strategy, size, pool=parse_pool(pool), seed=seed, include=include, exclude=exclude))
 
 
+def heuristic_languages(cfg: SearchConfig, strategy: str, size: int, seed: int = 0) -> list[str]:
+    """What ``strategy`` picks at ``size`` inside this space's constraints (size clipped into
+    ``[lower, max_languages]``), whatever the encoding — e.g. to label warm-start points in a report."""
+    sub = cfg.subset
+    if strategy not in _strategies():
+        raise ConfigError("strategy", f"unknown strategy {strategy!r}", _strategies())
+    return _strategy_languages(cfg, strategy, min(max(size, sub.lower), sub.max_languages), seed)
+
+
 def _strategy_languages(cfg: SearchConfig, strategy: str, size: int, seed: int) -> list[str]:
     """A heuristic's subset at an allowed ``size`` (``all``: the whole available pool)."""
     if strategy == "all":  # parse_search_config guarantees the whole pool is an allowed size
@@ -948,7 +957,14 @@ def _checked_languages(cfg: SearchConfig, given: Any, flat: Mapping[str, Any]) -
 
 
 def warm_start_points(cfg: SearchConfig) -> list[dict[str, Any]]:
-    """The paper's heuristics as ``points_to_evaluate`` for OptunaSearch ([] when warm_start is off).
+    """The paper's heuristics as ``points_to_evaluate`` for OptunaSearch ([] when warm_start is off);
+    ``named_warm_start_points`` documents them and gives each its label."""
+    return [point for _, point in named_warm_start_points(cfg)]
+
+
+def named_warm_start_points(cfg: SearchConfig) -> list[tuple[str, dict[str, Any]]]:
+    """``(label, point)`` pairs; labels are ``strategy@size`` (``most_uriel_en@5``), ``all@n`` for the
+    whole pool and ``baseline`` for the fine-tuning-only point.
 
     One point per strategy in ``subset.strategies`` and size in ``search.warm_start_sizes`` (each size
     clipped into the allowed ``[lower, upper]``), plus the whole available pool when its size is
@@ -963,7 +979,7 @@ def warm_start_points(cfg: SearchConfig) -> list[dict[str, Any]]:
     hparams = {spec.name: spec.default() for spec in cfg.specs() if spec.sampled}
     mode_spec = cfg.realign.get("mode")
     mode = hparams.get(mode_spec.name, mode_spec.value)
-    points: list[dict[str, Any]] = []
+    points: list[tuple[str, dict[str, Any]]] = []
     if mode == "none" and mode_spec.kind == "choice":
         realigning = [m for m in mode_spec.choices if m != "none"]
         mode = hparams[mode_spec.name] = realigning[0]
@@ -971,11 +987,11 @@ def warm_start_points(cfg: SearchConfig) -> list[dict[str, Any]]:
         lower = sub.lower
         upper = sub.upper(_pairs_per_language(cfg, hparams))
         sizes = sorted({min(max(size, lower), upper) for size in cfg.search.warm_start_sizes})
-        proposals = [(strategy, size) for strategy in sub.strategies for size in sizes]
-        if len(sub.available) <= upper:
-            proposals.append((sub.strategies[0], len(sub.available)))
+        proposals = [(f"{strategy}@{size}", strategy, size) for strategy in sub.strategies for size in sizes]
+        if len(sub.available) <= upper:  # any strategy at the full size is the whole pool
+            proposals.append((f"all@{len(sub.available)}", sub.strategies[0], len(sub.available)))
         seen: set[tuple[str, ...]] = set()
-        for strategy, size in proposals:
+        for label, strategy, size in proposals:
             subset_params: dict[str, Any] = {"subset/size": size, "subset/strategy": strategy}
             if strategy == "random":
                 subset_params["subset/seed"] = 0
@@ -985,7 +1001,7 @@ def warm_start_points(cfg: SearchConfig) -> list[dict[str, Any]]:
             seen.add(languages)
             if sub.encoding == "mask":
                 subset_params = {f"lang/{code}": code in languages for code in sub.free}
-            points.append({**hparams, **subset_params})
+            points.append((label, {**hparams, **subset_params}))
     if mode_spec.kind == "choice" and "none" in mode_spec.choices or mode_spec.value == "none":
-        points.append({**hparams, **({mode_spec.name: "none"} if mode_spec.sampled else {})})
+        points.append(("baseline", {**hparams, **({mode_spec.name: "none"} if mode_spec.sampled else {})}))
     return points

@@ -23,7 +23,9 @@ from spaces.config import (
     define_by_run,
     dump_search_config,
     flatten_params,
+    heuristic_languages,
     languages_for,
+    named_warm_start_points,
     load_search_config,
     parse_search_config,
     resolve_trial,
@@ -436,8 +438,11 @@ def test_warm_start_points_replay_exactly_through_optuna():
 def test_warm_start_includes_the_whole_pool_when_allowed():
     cfg = parse_search_config({"subset": {"pool": "group=african", "strategies": ["most_uriel_en"]},
                                "search": {"warm_start_sizes": [5]}})
-    subsets = [languages_for(cfg, p) for p in warm_start_points(cfg)]
-    assert list(cfg.subset.available) in subsets and len(subsets) == 2
+    named = named_warm_start_points(cfg)
+    assert [label for label, _ in named] == ["most_uriel_en@5", "all@21"]
+    assert languages_for(cfg, named[1][1]) == list(cfg.subset.available)
+    assert languages_for(cfg, named[0][1]) == heuristic_languages(cfg, "most_uriel_en", 5) \
+        == heuristics.select("most_uriel_en", 5, pool="group=african")
 
 
 # -- resolve_trial -------------------------------------------------------------------------------
