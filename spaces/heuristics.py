@@ -150,8 +150,8 @@ def _argbest(primary: np.ndarray, secondary: np.ndarray, allowed: np.ndarray) ->
     return int(np.argmax(np.where(top, secondary.ravel(), -np.inf)))
 
 
-def _greedy_indices(prob: _Problem, first: int | None = None) -> list[int]:
-    """Plain greedy; ``first`` forces that candidate in before anything else (a multi-start seed)."""
+def _greedy_indices(prob: _Problem) -> list[int]:
+    """Plain greedy (see the module docstring): the baseline every answer is compared with."""
     n_anchor = len(prob.anchors)
     gain_p = prob.primary[:, :n_anchor].sum(axis=1)
     gain_s = prob.secondary[:, :n_anchor].sum(axis=1)
@@ -167,15 +167,13 @@ def _greedy_indices(prob: _Problem, first: int | None = None) -> list[int]:
         gain_p = gain_p + prob.pair_primary[:, i]
         gain_s = gain_s + prob.pair_secondary[:, i]
 
-    if first is not None:
-        add(first)
-    elif n_anchor == 0 and prob.k >= 2:
+    if n_anchor == 0 and prob.k >= 2:
         m = len(prob.candidates)
         same_group = (prob.groups[:, None] == prob.groups[None, :]) & (prob.groups[:, None] >= 0)
         allowed = np.triu(np.ones((m, m), dtype=bool), k=1) & ~same_group
-        first, second = divmod(_argbest(prob.pair_primary, prob.pair_secondary, allowed), m)
-        add(first)
-        add(second)
+        one, two = divmod(_argbest(prob.pair_primary, prob.pair_secondary, allowed), m)
+        add(one)
+        add(two)
     elif n_anchor == 0 and prob.k == 1:  # no pair to score: take the most outlying (or central) one
         add(_argbest(prob.pair_primary.sum(axis=1), prob.pair_secondary.sum(axis=1),
                      np.ones(len(prob.candidates), dtype=bool)))
@@ -184,6 +182,32 @@ def _greedy_indices(prob: _Problem, first: int | None = None) -> list[int]:
             raise RuntimeError("greedy ran out of candidates: the caller must bound k")
         add(_argbest(gain_p, gain_s, open_))
     return chosen
+
+
+def _greedy_from_each_candidate(prob: _Problem) -> np.ndarray:
+    """Greedy runs seeded with each candidate in turn, all at once: row r starts from candidate r.
+
+    The same rule as ``_greedy_indices`` after its first pick, vectorised over the runs because the
+    multi-start would otherwise dominate the run time. Returns (n_candidates, k) candidate indices.
+    """
+    m, n_anchor = len(prob.candidates), len(prob.anchors)
+    runs = np.arange(m)
+    gain_p = prob.primary[:, :n_anchor].sum(axis=1)[None, :] + prob.pair_primary.T
+    gain_s = prob.secondary[:, :n_anchor].sum(axis=1)[None, :] + prob.pair_secondary.T
+    grouped = prob.groups >= 0
+    open_ = ~((prob.groups[None, :] == prob.groups[:, None]) & grouped[None, :])
+    open_[runs, runs] = False
+    picks = [runs]
+    for _ in range(prob.k - 1):
+        score = np.where(open_, np.round(gain_p, _TIE_DECIMALS), -np.inf)
+        top = score == score.max(axis=1, keepdims=True)
+        pick = np.argmax(np.where(top, gain_s, -np.inf), axis=1)
+        picks.append(pick)
+        open_[runs, pick] = False
+        open_ &= ~((prob.groups[None, :] == prob.groups[pick][:, None]) & grouped[None, :])
+        gain_p = gain_p + prob.pair_primary[:, pick].T
+        gain_s = gain_s + prob.pair_secondary[:, pick].T
+    return np.stack(picks, axis=1)
 
 
 def _local_search(prob: _Problem, start: list[int]) -> list[int]:
@@ -257,12 +281,12 @@ def _optimise_indices(prob: _Problem, exact_limit: int) -> list[int]:
     best = _local_search(prob, _greedy_indices(prob))
     best_score = _score(prob, best)
     seen = {frozenset(best)}
-    for first in range(len(prob.candidates)):
-        start = _greedy_indices(prob, first)
+    for row in _greedy_from_each_candidate(prob):
+        start = [int(i) for i in row]
         if frozenset(start) in seen:
             continue
-        seen.add(frozenset(start))
         found = _local_search(prob, start)
+        seen.update((frozenset(start), frozenset(found)))
         found_score = _score(prob, found)
         if found_score > best_score:
             best, best_score = found, found_score
