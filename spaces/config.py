@@ -980,8 +980,8 @@ def named_warm_start_points(cfg: SearchConfig) -> list[tuple[str, dict[str, Any]
     mode_spec = cfg.realign.get("mode")
     mode = hparams.get(mode_spec.name, mode_spec.value)
     points: list[tuple[str, dict[str, Any]]] = []
-    if mode == "none" and mode_spec.kind == "choice":
-        realigning = [m for m in mode_spec.choices if m != "none"]
+    realigning = [m for m in mode_spec.choices if m != "none"]
+    if mode == "none" and realigning:  # the heuristics' points realign; the baseline is added below
         mode = hparams[mode_spec.name] = realigning[0]
     if mode != "none":
         lower = sub.lower

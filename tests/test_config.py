@@ -445,6 +445,16 @@ def test_warm_start_includes_the_whole_pool_when_allowed():
         == heuristics.select("most_uriel_en", 5, pool="group=african")
 
 
+@pytest.mark.parametrize("mode", ["none", ["none"], ["none", "joint"]])
+def test_baseline_only_and_baseline_first_mode_specs(mode):
+    cfg = parse_search_config(small(realign={"mode": mode}))
+    named = named_warm_start_points(cfg)
+    assert named[-1][0] == "baseline" and languages_for(cfg, named[-1][1]) == []
+    realigning = [point for label, point in named if label != "baseline"]
+    assert len(realigning) == (4 if mode == ["none", "joint"] else 0)
+    assert all(point["realign/mode"] == "joint" for point in realigning)
+
+
 # -- resolve_trial -------------------------------------------------------------------------------
 
 
