@@ -172,14 +172,17 @@ def _languages(languages: Iterable[str]) -> tuple[str, ...]:
 
 
 def predict_scores(model: str, task: str, languages: Sequence[str], ridge: Ridge | None = None) -> dict[str, float]:
-    """Predicted ``<benchmark>/<code>`` scores (the baseline itself for an empty subset)."""
+    """Predicted ``<benchmark>/<code>`` scores (the baseline itself for an empty subset).
+
+    English, the fine-tuning language, is not modelled (it is in no aggregate): it keeps its baseline score.
+    """
     base = baseline_scores(model, task)
     if not languages:
         return dict(base)
-    keys = sorted(base)
+    keys = [key for key in sorted(base) if key.split("/", 1)[1] != ENGLISH]
     ridge = fitted(model, task) if ridge is None else ridge
     change = ridge.predict(features(model, languages, keys, base))
-    return {key: base[key] + float(delta) for key, delta in zip(keys, change, strict=True)}
+    return {**base, **{key: base[key] + float(delta) for key, delta in zip(keys, change, strict=True)}}
 
 
 def predict(model: str, task: str, languages: Iterable[str], targets: Iterable[str] = ()) -> dict[str, float]:
