@@ -94,7 +94,10 @@ STRATEGY_OBJECTIVES: dict[str, Objective] = {
 
 
 def objective(codes: Sequence[str], kind: str = "featural", with_english: bool = False) -> float:
-    """Sum of pairwise ``kind`` distances over ``codes`` (plus English when ``with_english``)."""
+    """Sum of pairwise ``kind`` distances over ``codes`` (plus English when ``with_english``).
+
+    Any code form is accepted; duplicates and an English entry in ``codes`` are dropped, so English
+    enters only through ``with_english`` and a pick scores the same however it was spelled."""
     if kind not in KINDS:
         raise ConfigError("kind", f"unknown distance kind {kind!r}", KINDS)
     members = [c for c in load_catalog().resolve(codes) if c != ENGLISH]
