@@ -100,6 +100,7 @@ def test_objective_is_the_sum_of_pairwise_distances():
     assert objective(["deu", "jpn", "ar"], with_english=True) == pytest.approx(with_en)
     assert objective(["de", "ja"], kind="genetic") == pytest.approx(d("genetic", "de", "ja"))
     assert objective(["de"]) == 0.0
+    assert objective(["de", "en", "jpn", "ja"]) == pytest.approx(d("featural", "de", "ja"))
 
 
 # ---- determinism, filters, include / exclude -------------------------------------------------------
