@@ -41,7 +41,7 @@ import random
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
@@ -298,8 +298,23 @@ def _param_space(section: str, params_cls: type, data: Any) -> ParamSpace:
 # ----------------------------------------------------------------------------------------------
 
 
+class _PlainDict:
+    """``to_dict``: the dataclass as TOML/JSON-ready data (tuples become lists)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return _plain(asdict(self))  # type: ignore[call-overload]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
 @dataclass(frozen=True)
-class ExperimentConfig:
+class ExperimentConfig(_PlainDict):
     """What one trial trains and evaluates; shared by every trial of the sweep."""
 
     name: str = "realign-search"
@@ -310,13 +325,10 @@ class ExperimentConfig:
     seed: int = 0
     targets: tuple[str, ...] = ()  # evaluation languages; empty = every language the task has
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "trainable": self.trainable, "world": self.world, "model": self.model,
-                "task": self.task, "seed": self.seed, "targets": list(self.targets)}
 
 
 @dataclass(frozen=True)
-class SubsetConfig:
+class SubsetConfig(_PlainDict):
     """How the realignment subset is encoded and constrained.
 
     ``available`` = the pool filter's languages minus ``must_exclude`` and ``held_out``; ``free`` = the
@@ -356,18 +368,10 @@ class SubsetConfig:
             return min(self.max_languages, self.max_pairs // pairs_per_language)
         return self.max_languages
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "encoding": self.encoding, "pool": self.pool if isinstance(self.pool, str) else list(self.pool),
-            "strategies": list(self.strategies), "min_languages": self.min_languages,
-            "max_languages": self.max_languages, "must_include": list(self.must_include),
-            "must_exclude": list(self.must_exclude), "held_out": list(self.held_out),
-            "max_pairs": self.max_pairs, "seeds": self.seeds,
-        }
 
 
 @dataclass(frozen=True)
-class AshaConfig:
+class AshaConfig(_PlainDict):
     """Optional ASHA early stopping on an intermediate aggregate (scores: higher is better)."""
 
     enabled: bool = False
@@ -375,13 +379,10 @@ class AshaConfig:
     reduction_factor: float = 2.0
     metric: str = "unseen_lrl"
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"enabled": self.enabled, "grace_period": self.grace_period,
-                "reduction_factor": self.reduction_factor, "metric": self.metric}
 
 
 @dataclass(frozen=True)
-class SearchSettings:
+class SearchSettings(_PlainDict):
     """How the sweep runs. ``objectives`` are ``metric:mode`` strings (see ``metrics``/``modes``)."""
 
     sampler: str = "tpe"
@@ -407,15 +408,6 @@ class SearchSettings:
     def modes(self) -> list[str]:
         return [objective.split(":")[1] for objective in self.objectives]
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "sampler": self.sampler, "objectives": list(self.objectives), "num_samples": self.num_samples,
-            "max_concurrent": self.max_concurrent, "warm_start": self.warm_start,
-            "warm_start_sizes": list(self.warm_start_sizes), "asha": self.asha.to_dict(),
-            "cpus_per_trial": self.cpus_per_trial, "gpus_per_trial": self.gpus_per_trial,
-            "time_budget_s": self.time_budget_s, "storage_path": self.storage_path,
-            "optuna_storage": self.optuna_storage, "max_failures": self.max_failures, "seed": self.seed,
-        }
 
 
 @dataclass(frozen=True)
@@ -516,7 +508,7 @@ def _parse_experiment(data: Any) -> ExperimentConfig:
         allowed_models: tuple[str, ...] = (TINY_MODEL,)
     else:  # the real stack, and the published/proxy fidelities, know only the paper's two encoders
         allowed_models = (*REAL_MODELS, *MODEL_ALIASES)
-    if model not in allowed_models and MODEL_ALIASES.get(model, model) not in allowed_models:
+    if model not in allowed_models:
         raise ConfigError("experiment.model", f"{model!r} is not available for trainable={trainable!r}, "
                           f"world={world!r}", allowed_models)
     task = _get_str("experiment.task", data.get("task", d.task), TASKS)
@@ -559,9 +551,9 @@ def _parse_subset(data: Any, realign: ParamSpace) -> SubsetConfig:
     pool_codes = pool_filter.languages()
     for code in must_include:
         if code not in pool_codes:
-            why = "has no parallel data" if code not in catalog.realignment_pool() else "is not kept by"
-            raise ConfigError("subset.must_include", f"{code!r} {why} the pool filter "
-                              f"{pool_filter.describe()!r}", pool_codes)
+            why = ("has no parallel data, so it cannot be realigned on" if code not in catalog.realignment_pool()
+                   else f"is not kept by the pool filter {pool_filter.describe()!r}")
+            raise ConfigError("subset.must_include", f"{code!r} {why}", pool_codes)
         if code in must_exclude:
             raise ConfigError("subset.must_include", f"{code!r} is also in subset.must_exclude")
         if code in held_out:
@@ -582,7 +574,7 @@ def _parse_subset(data: Any, realign: ParamSpace) -> SubsetConfig:
     max_languages = _get_int("subset.max_languages", data.get("max_languages", n_available), 1)
     if max_languages > n_available:
         raise ConfigError("subset.max_languages", f"{max_languages} exceeds the {n_available} languages "
-                          "available (pool minus must_exclude and held_out, plus must_include)",
+                          "available (the pool minus must_exclude and held_out)",
                           [f"1..{n_available}"])
     if subset.min_languages > max_languages:
         raise ConfigError("subset.min_languages", f"min_languages ({subset.min_languages}) is larger than "
@@ -590,8 +582,7 @@ def _parse_subset(data: Any, realign: ParamSpace) -> SubsetConfig:
     if len(must_include) > max_languages:
         raise ConfigError("subset.must_include", f"{len(must_include)} required languages exceed "
                           f"max_languages ({max_languages})")
-    subset = SubsetConfig(**{**{f.name: getattr(subset, f.name) for f in fields(SubsetConfig)},
-                             "max_languages": max_languages})
+    subset = replace(subset, max_languages=max_languages)
 
     ppl_low, ppl_high = realign.get("pairs_per_language").extremes()
     if "all" in strategies and subset.upper(ppl_high) < n_available:

@@ -131,6 +131,13 @@ def test_round_trip_of_every_spec_kind_and_canonical_codes():
     assert parse_search_config(cfg.to_dict()) == cfg
 
 
+def test_model_aliases_are_stored_canonically():
+    cfg = parse_search_config({"experiment": {"world": "real", "model": "xlmr"}})
+    assert cfg.experiment.model == "xlm-roberta-base"
+    assert parse_search_config({"experiment": {"trainable": "proxy", "model": "mbert"}}).experiment.model \
+        == "bert-base-multilingual-cased"
+
+
 def test_omitted_max_languages_means_everything_available():
     cfg = parse_search_config({"subset": {"pool": "group=african", "held_out": ["yor"]}})
     assert cfg.subset.max_languages == len(load_catalog().group("african")) - 1
