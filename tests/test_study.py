@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -81,3 +83,30 @@ def test_cli_study_writes_markdown_json_and_png(tmp_path, capsys):
 def test_cli_refuses_a_metric_of_another_task(capsys):
     assert main(["study", "--task", "pos", "--metric", "afrixnli"]) == 2
     assert "belongs to task 'nli'" in capsys.readouterr().err
+
+
+SOURCE = Path(__file__).resolve().parents[2] / "shared" / "published"
+
+
+@pytest.mark.skipif(not (SOURCE / "results").is_dir(),
+                    reason=f"the paper's source CSVs are not beside the checkout ({SOURCE})")
+def test_ranking_matches_a_direct_computation_from_the_source_csvs():
+    """MasakhaNER mean (3-letter f1 columns) per seed, straight from the CSVs, for every size-5 folder."""
+    def per_seed(folder: str, method: str = "before_noaligner") -> dict[int, float]:
+        path = SOURCE / "results" / folder / f"{M}__mix_opus100_nllb__{method}__wikiann.csv"
+        with path.open(newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        cols = [c for c in rows[0] if c.startswith("final_eval_") and c.endswith("_f1")
+                and len(c.split("_")[2]) == 3 and c.split("_")[2] not in ("avg",)]
+        return {int(r["seed"]): sum(float(r[c]) for c in cols) / len(cols) for r in rows}
+
+    folders = sorted(p.parent.name for p in (SOURCE / "results").glob(f"*_5/{M}__*__before_noaligner__wikiann.csv"))
+    expected = sorted(folders, key=lambda f: -np.mean(list(per_seed(f).values())))
+    (table,) = run_study(model=M, task="ner", metric="masakhaner", sizes=(5,))
+    assert [r.folder for r in table.rows] == expected
+    everything = per_seed("xt_afri")
+    top = per_seed(expected[0])
+    seeds = sorted(set(top) & set(everything))
+    want = stats.ttest_rel([top[s] for s in seeds], [everything[s] for s in seeds])
+    assert table.rows[0].vs_all.p == pytest.approx(want.pvalue)
+    assert table.rows[0].mean == pytest.approx(np.mean(list(top.values())))
