@@ -28,7 +28,8 @@ def test_plan_lists_english_splits_and_test_sets_from_the_serving_source() -> No
         ("udpos", "yor_Latn", "test", "yo/test*.parquet"),  # XTREME-R serves Yoruba, so not MasakhaPOS
         ("masakhapos", "hau_Latn", "test", "hau/test/*.parquet"),
     ]
-    assert files[-1].remote == "hf://datasets/masakhane/masakhapos@refs%2Fconvert%2Fparquet/hau/test/*.parquet"
+    assert files[-1].remote == \
+        "hf://datasets/masakhane/masakhapos@refs%2Fconvert%2Fparquet/hau/test/*.parquet"
 
 
 def test_plan_for_parallel_data_uses_pair_configs() -> None:

@@ -41,7 +41,8 @@ def save_tiny_tokenizer(path: Path) -> PreTrainedTokenizerFast:
     tok.train_from_iterator(CORPUS, trainers.WordPieceTrainer(vocab_size=120, special_tokens=specials))
     cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
     tok.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1", special_tokens=[("[CLS]", cls), ("[SEP]", sep)])
+        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", cls), ("[SEP]", sep)])
     fast = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]",
                                    cls_token="[CLS]", sep_token="[SEP]", mask_token="[MASK]")
     fast.save_pretrained(path)
@@ -95,7 +96,8 @@ def test_random_init_saves_the_real_architecture_once(model_dir: Path, tmp_path:
 
 def test_random_init_is_seeded(model_dir: Path, tmp_path: Path) -> None:
     def weights(cache: str, seed: int) -> torch.Tensor:
-        world = RealWorld("mbert", cache_dir=tmp_path / cache, random_init=True, seed=seed, model_overrides=TINY)
+        world = RealWorld("mbert", cache_dir=tmp_path / cache, random_init=True, seed=seed,
+                          model_overrides=TINY)
         return AutoModel.from_pretrained(world.model_path()).encoder.layer[0].attention.self.query.weight
 
     before = torch.random.get_rng_state()
@@ -105,7 +107,8 @@ def test_random_init_is_seeded(model_dir: Path, tmp_path: Path) -> None:
 
 
 def test_random_init_xlmr(model_dir: Path, tmp_path: Path) -> None:
-    world = RealWorld("xlm-roberta-base", cache_dir=tmp_path / "cache", random_init=True, model_overrides=TINY)
+    world = RealWorld("xlm-roberta-base", cache_dir=tmp_path / "cache", random_init=True,
+                      model_overrides=TINY)
     model = AutoModel.from_pretrained(world.model_path())
     assert isinstance(model, XLMRobertaModel) and model.config.model_type == "xlm-roberta"
 

@@ -25,6 +25,8 @@ from trainables.real.loading import data_files, label_lookup, task_features  # n
 from trainables.worlds import World, get_world  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures" / "real"
+NLLB_BUCKET = "https://storage.googleapis.com/allennlp-data-bucket/nllb"
+PARQUET_REF = "refs%2Fconvert%2Fparquet"  # the hub's parquet conversion branch, URL-quoted in hf:// paths
 
 
 @pytest.fixture(autouse=True)
@@ -118,7 +120,7 @@ def test_masakhapos_integer_tags_in_ud_order_are_remapped_by_name(world: RealWor
     hausa = world.task("pos", "hau_Latn", "test")
     assert hausa.features == task_features("pos")
     assert tag_names(hausa) == [["NOUN", "PRON", "VERB", "PUNCT"], ["PRON", "X"]]  # "_" -> X
-    assert hausa["tags"][0] == [UPOS.index("NOUN"), UPOS.index("PRON"), UPOS.index("VERB"), UPOS.index("PUNCT")]
+    assert hausa["tags"][0] == [UPOS.index(t) for t in ("NOUN", "PRON", "VERB", "PUNCT")] == [7, 10, 15, 12]
     assert tag_names(world.task("pos", "bbj", "test")) == [["VERB", "ADP", "PUNCT"]]
 
 
@@ -240,18 +242,18 @@ def test_unknown_task_model_and_code(world: RealWorld) -> None:
 @pytest.mark.parametrize(("name", "lang", "split", "expected"), [
     ("opus100", "fr", "train", "hf://datasets/Helsinki-NLP/opus-100@main/en-fr/train-*.parquet"),
     ("opus100", "af", "train", "hf://datasets/Helsinki-NLP/opus-100@main/af-en/train-*.parquet"),
-    ("nllb", "amh_Ethi", "train", "https://storage.googleapis.com/allennlp-data-bucket/nllb/amh_Ethi-eng_Latn.gz"),
-    ("nllb", "kaz_Cyrl", "train", "https://storage.googleapis.com/allennlp-data-bucket/nllb/eng_Latn-kaz_Cyrl.gz"),
+    ("nllb", "amh_Ethi", "train", f"{NLLB_BUCKET}/amh_Ethi-eng_Latn.gz"),
+    ("nllb", "kaz_Cyrl", "train", f"{NLLB_BUCKET}/eng_Latn-kaz_Cyrl.gz"),
     ("udpos", "kaz_Cyrl", "test", "hf://datasets/izhx/xtreme-r-udpos@main/kk/test*.parquet"),
     ("udpos", "en", "validation", "hf://datasets/izhx/xtreme-r-udpos@main/en/dev*.parquet"),
     ("masakhapos", "swh_Latn", "test",
      "hf://datasets/masakhane/masakhapos@refs%2Fconvert%2Fparquet/swa/test/*.parquet"),
-    ("wikiann", "mya_Mymr", "test", "hf://datasets/unimelb-nlp/wikiann@refs%2Fconvert%2Fparquet/my/test/*.parquet"),
+    ("wikiann", "mya_Mymr", "test", f"hf://datasets/unimelb-nlp/wikiann@{PARQUET_REF}/my/test/*.parquet"),
     ("masakhaner2", "pcm", "test",
      "hf://datasets/masakhane/masakhaner2@refs%2Fconvert%2Fparquet/pcm/test/*.parquet"),
     ("xnli", "en", "train", "hf://datasets/facebook/xnli@main/en/train-*.parquet"),
     ("afrixnli", "gaz_Latn", "test", "hf://datasets/masakhane/afrixnli@main/data/orm/test.tsv"),
-    ("americasnli", "gn", "test", "hf://datasets/nala-cub/americas_nli@refs%2Fconvert%2Fparquet/gn/test/*.parquet"),
+    ("americasnli", "gn", "test", f"hf://datasets/nala-cub/americas_nli@{PARQUET_REF}/gn/test/*.parquet"),
 ])
 def test_hub_locations(name: str, lang: str, split: str, expected: str) -> None:
     assert data_files(load_registry().source(name), lang, split, None) == expected

@@ -42,8 +42,9 @@ def data_files(source: Source, lang: str, split: str, data_dir: str | Path | Non
     if not glob.glob(str(path)):
         raise ConfigError(
             "data_dir",
-            f"no {source.dataset} file for {lang!r} ({split}) under {data_dir}: expected {path} — mirror the "
-            f"hub layout there (see trainables/real/sources.toml) or leave data_dir unset to read the hub",
+            f"no {source.dataset} file for {lang!r} ({split}) under {data_dir}: expected {path} — "
+            f"mirror the hub layout there (python -m trainables.real.mirror) or leave data_dir unset "
+            f"to read the hub",
         )
     return str(path)
 

@@ -126,12 +126,15 @@ def save_models(model_dir: Path) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m trainables.real.mirror", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m trainables.real.mirror",
+                                     description=__doc__.split("\n")[0])
     parser.add_argument("data_dir", type=Path, help="where to write the mirror (RealWorld's data_dir)")
-    parser.add_argument("--tasks", nargs="+", default=list(ALL_TASKS), help=f"subset of {' '.join(ALL_TASKS)}")
+    parser.add_argument("--tasks", nargs="+", default=list(ALL_TASKS),
+                        help=f"subset of {' '.join(ALL_TASKS)}")
     parser.add_argument("--languages", nargs="+", help="catalog codes (default: every covered language)")
     parser.add_argument("--max-pairs", type=int, default=DEFAULT_MAX_PAIRS, help="lines kept per NLLB pair")
-    parser.add_argument("--models", type=Path, help="also save mBERT and XLM-R here ($REALIGN_SEARCH_MODEL_DIR)")
+    parser.add_argument("--models", type=Path,
+                        help="also save mBERT and XLM-R here (use it as $REALIGN_SEARCH_MODEL_DIR)")
     parser.add_argument("--dry-run", action="store_true", help="print what would be fetched, fetch nothing")
     args = parser.parse_args(argv)
     try:

@@ -100,8 +100,8 @@ class RealWorld:
         target = self.cache_dir / "parallel" / origin / source.name / config / f"{limit}.parquet"
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
-            stream = read_split(source, code, "train", data_dir=self.data_dir, cache_dir=self.cache_dir / "hf",
-                                streaming=True)
+            stream = read_split(source, code, "train", data_dir=self.data_dir,
+                                cache_dir=self.cache_dir / "hf", streaming=True)
             rows = list(parallel_rows(stream, source, code, self.max_pairs))
             partial = target.with_suffix(".partial")
             datasets.Dataset.from_list(rows, features=PARALLEL_FEATURES).to_parquet(str(partial))
