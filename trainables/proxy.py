@@ -123,22 +123,24 @@ def features(model: str, languages: Sequence[str], keys: Sequence[str], baseline
     scripts = {lang.script for lang in subset}
     diversity = pairwise_summary([ENGLISH, *[lang.code for lang in subset]])[0] or 0.0
     seen_fraction = float(np.mean([lang.seen_by(model) for lang in subset])) if subset else 0.0
-    codes = [key.split("/", 1)[1] for key in keys]
-    targets = [catalog.get(c) for c in codes]
+    targets = [catalog.get(key.split("/", 1)[1]) for key in keys]
     to_subset = dist[np.ix_([index[t.code] for t in targets], rows_s)] if subset else np.zeros((len(keys), 1))
     chosen = {lang.code for lang in subset}
-    out = np.empty((len(keys), len(FEATURES)))
-    for i, (key, target) in enumerate(zip(keys, targets, strict=True)):
-        inside = float(target.code in chosen)
-        seen = float(target.seen_by(model))
-        unseen = 1.0 - seen
-        min_dist, mean_dist = to_subset[i].min(), to_subset[i].mean()
-        same_family, same_script = float(target.family in families), float(target.script in scripts)
-        log2_size = math.log2(max(len(subset), 1))
-        out[i] = (inside, inside * unseen, min_dist, mean_dist, same_family, same_script, diversity,
-                  len(families), len(scripts), log2_size, target.joshi, seen, seen_fraction, baseline[key],
-                  inside * baseline[key], min_dist * unseen, same_family * unseen, same_script * unseen,
-                  log2_size * unseen, mean_dist * baseline[key])
+    inside = np.array([t.code in chosen for t in targets], dtype=float)
+    seen = np.array([t.seen_by(model) for t in targets], dtype=float)
+    unseen = 1.0 - seen
+    min_dist, mean_dist = to_subset.min(axis=1), to_subset.mean(axis=1)
+    same_family = np.array([t.family in families for t in targets], dtype=float)
+    same_script = np.array([t.script in scripts for t in targets], dtype=float)
+    joshi = np.array([t.joshi for t in targets], dtype=float)
+    base = np.array([baseline[key] for key in keys], dtype=float)
+    log2_size = math.log2(max(len(subset), 1))
+    const = np.ones(len(keys))
+    columns = (inside, inside * unseen, min_dist, mean_dist, same_family, same_script, diversity * const,
+               len(families) * const, len(scripts) * const, log2_size * const, joshi, seen, seen_fraction * const,
+               base, inside * base, min_dist * unseen, same_family * unseen, same_script * unseen,
+               log2_size * unseen, mean_dist * base)
+    out = np.column_stack(columns)
     return out
 
 
