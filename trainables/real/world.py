@@ -23,16 +23,23 @@ from trainables.real.models import (canonical_model, load_tokenizer, local_model
 from trainables.real.registry import SPLITS, TASKS, Registry, Source, load_registry
 
 DATA_DIR_ENV = "REALIGN_SEARCH_DATA_DIR"
+RANDOM_INIT_ENV = "REALIGN_SEARCH_RANDOM_INIT"
 DEFAULT_MAX_PAIRS = 400_000  # >= the paper's 24,544 steps x 16 pairs, even with one language
 
 
 class RealWorld:
-    """Data and a pretrained encoder for one real model (see docs/ARCHITECTURE.md, "Worlds")."""
+    """Data and a pretrained encoder for one real model (see docs/ARCHITECTURE.md, "Worlds").
+
+    ``data_dir`` (default ``$REALIGN_SEARCH_DATA_DIR``, else the hub) is a local mirror with each source's
+    hub layout; ``random_init`` (default ``$REALIGN_SEARCH_RANDOM_INIT``) swaps the pretrained weights for
+    a seeded random model of the same architecture; ``sources`` reorders a task's sources (task -> names);
+    ``max_pairs`` caps each language's parallel corpus; ``model_overrides`` shrink the random model.
+    """
 
     name = "real"
 
     def __init__(self, model: str, data_dir: str | Path | None = None, cache_dir: str | Path | None = None,
-                 random_init: bool = False, *, tokenizer_dir: str | Path | None = None,
+                 random_init: bool | None = None, *, tokenizer_dir: str | Path | None = None,
                  max_pairs: int | None = DEFAULT_MAX_PAIRS, seed: int = 0,
                  sources: Mapping[str, list[str]] | None = None,
                  model_overrides: Mapping[str, Any] | None = None) -> None:
@@ -48,6 +55,8 @@ class RealWorld:
 
             cache_dir = default_cache_dir("real")
         self.cache_dir = Path(cache_dir)
+        if random_init is None:  # trials build worlds as get_world(name, model): the env var reaches them
+            random_init = os.environ.get(RANDOM_INIT_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
         self.random_init = random_init
         self.tokenizer_dir = tokenizer_dir
         self.max_pairs = max_pairs
