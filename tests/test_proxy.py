@@ -92,3 +92,9 @@ def test_refusals_name_the_field():
                                         realign=RealignParams(mode="joint")).to_dict())
     with pytest.raises(ConfigError, match="task"):
         proxy.predict(XLMR, "qa", ["af"])
+
+
+def test_registry_names_resolve_to_the_proxy():
+    from trainables.registry import get_trainable
+
+    assert get_trainable("proxy") is proxy.proxy_trainable
