@@ -23,6 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -263,9 +264,7 @@ def run_trial(trial: TrialConfig, report: Report | None = None, resume_from: Pat
     catalog = load_catalog()
     trial = _canonical(trial, catalog)
     if world is None:
-        from trainables.worlds import get_world
-
-        world = get_world(trial.world, trial.model)
+        world = shared_world(trial.world, trial.model)
     setup = select_device()
     run = TrialRun(trial, world, setup)
     if resume_from is not None:
@@ -304,6 +303,14 @@ def run_trial(trial: TrialConfig, report: Report | None = None, resume_from: Pat
         timings["time/eval"] += time.perf_counter() - tick
         metrics = emit(scores)
     return metrics
+
+
+@lru_cache(maxsize=4)
+def shared_world(name: str, model: str):
+    """One World per (world, model) per process: Ray reuses trial actors, so trial 2 skips the loading."""
+    from trainables.worlds import get_world
+
+    return get_world(name, model)
 
 
 def _canonical(trial: TrialConfig, catalog) -> TrialConfig:
