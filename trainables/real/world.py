@@ -18,7 +18,8 @@ from transformers import PreTrainedTokenizerBase
 
 from spaces.catalog import ENGLISH, load_catalog
 from spaces.errors import ConfigError
-from trainables.real.loading import (PARALLEL_FEATURES, normalise_task, parallel_rows, read_split)
+from trainables.real.loading import (PARALLEL_FEATURES, data_files, normalise_task, parallel_rows,
+                                     read_split)
 from trainables.real.models import (canonical_model, load_tokenizer, local_model_dir, random_init_dir)
 from trainables.real.registry import SPLITS, TASKS, Registry, Source, load_registry
 
@@ -84,7 +85,19 @@ class RealWorld:
 
     # ------------------------------------------------------------------ parallel data
     def parallel_languages(self) -> list[str]:
-        return self.registry.languages("parallel")
+        """Languages with pairs: the registry's, or with a ``data_dir`` those whose file is mirrored."""
+        return [code for code in self.registry.languages("parallel")
+                if self._has_files(self.parallel_source(code), code, "train")]
+
+    def _has_files(self, source: Source, lang: str, split: str) -> bool:
+        """Always true for the hub; for a local mirror, whether the split's file is there."""
+        if self.data_dir is None:
+            return True
+        try:
+            data_files(source, lang, split, self.data_dir)
+        except ConfigError:
+            return False
+        return True
 
     def parallel_source(self, lang: str) -> Source:
         """The source of ``lang``'s pairs: the catalog's (the paper's) choice when the registry has it."""
@@ -96,7 +109,7 @@ class RealWorld:
         for source in ordered:
             if code in source.languages:
                 return source
-        raise ConfigError("language", f"no parallel data for {lang!r}", self.parallel_languages())
+        raise ConfigError("language", f"no parallel data for {lang!r}", self.registry.languages("parallel"))
 
     def parallel(self, lang: str) -> datasets.Dataset:
         """English-``lang`` pairs (``src`` English, ``tgt`` the translation), at most ``max_pairs``."""
@@ -120,8 +133,11 @@ class RealWorld:
 
     # ------------------------------------------------------------------ task data
     def task_languages(self, task: str) -> list[str]:
+        """Languages with a test set: the registry's, or with a ``data_dir`` those mirrored there (so a
+        partial mirror evaluates what it has; ``task()`` on a missing one still says what is missing)."""
         _check_task(task)
-        return self.registry.languages(task)
+        return [code for code in self.registry.languages(task)
+                if self._has_files(self.task_source(task, code), code, "test")]
 
     def task_source(self, task: str, lang: str) -> Source:
         """The source that serves ``lang`` for ``task`` (the first in the task's precedence order)."""
@@ -130,7 +146,7 @@ class RealWorld:
         for source in self.registry.task_sources(task):
             if code in source.canonical_languages():
                 return source
-        raise ConfigError("language", f"no {task} test data for {lang!r}", self.task_languages(task))
+        raise ConfigError("language", f"no {task} test data for {lang!r}", self.registry.languages(task))
 
     def task(self, task: str, lang: str, split: str) -> datasets.Dataset:
         _check_task(task)
