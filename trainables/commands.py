@@ -1,9 +1,140 @@
-"""CLI subcommands of this area (filled in by its issue)."""
+"""``realign-search trial``: run one trial outside Ray and print its scores.
+
+The quickest way to check a configuration (or a new world) before a sweep: same code path as every
+trial of a search (``trainables.trial.run_trial``), no Ray start-up, progress on stderr, results on
+stdout as a table or JSON.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
+import sys
+import tomllib
+from dataclasses import fields, is_dataclass
+from pathlib import Path
+from typing import Any
+
+from spaces.errors import ConfigError
+from spaces.trial_config import FinetuneParams, RealignParams, TrialConfig
+
+# The default trial: two realignment languages on the tiny world, the paper's hyperparameters.
+DEFAULT_TRIAL: dict[str, Any] = {"languages": ["hi", "swh_Latn"], "world": "tiny", "model": "tiny", "task": "pos"}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add this area's subcommands; each sets ``func`` to a callable(args) -> exit code."""
+    parser = subparsers.add_parser(
+        "trial", help="run one realignment trial outside Ray and print its metrics",
+        description="Realign on a language subset, fine-tune on English, evaluate every target language. "
+                    "FILE is TOML or JSON: top-level TrialConfig keys (languages, world, model, task, seed, "
+                    "targets) plus [realign] and [finetune] sections. Without FILE: a small default trial "
+                    "on the tiny world.")
+    parser.add_argument("--config", metavar="FILE", type=Path, help="trial config (.toml or .json)")
+    parser.add_argument("--json", action="store_true", help="print the final metrics as JSON")
+    parser.set_defaults(func=run_command)
+
+
+def load_trial_file(path: Path | None) -> TrialConfig:
+    """Parse and validate a trial file into a TrialConfig; every problem is a ConfigError."""
+    if path is None:
+        return TrialConfig.from_dict(DEFAULT_TRIAL)
+    if not path.is_file():
+        raise ConfigError("--config", f"{path} does not exist or is not a file")
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix == ".toml":
+            data = tomllib.loads(text)
+        elif path.suffix == ".json":
+            data = json.loads(text)
+        else:
+            raise ConfigError("--config", f"unsupported file type {path.suffix!r}", [".toml", ".json"])
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as err:
+        raise ConfigError("--config", f"{path} is not valid {path.suffix[1:].upper()}: {err}") from None
+    if not isinstance(data, dict):
+        raise ConfigError("--config", f"{path} must hold a table of trial keys")
+    check_types(data)
+    trial = TrialConfig.from_dict(data)
+    from spaces.catalog import load_catalog
+
+    catalog = load_catalog()
+    catalog.resolve(trial.languages, "languages")
+    catalog.resolve(trial.targets, "targets")
+    return trial
+
+
+_DEFAULTS = {"trial": TrialConfig(), "realign": RealignParams(), "finetune": FinetuneParams()}
+
+
+def check_types(data: dict[str, Any], where: str = "trial") -> None:
+    """Refuse values whose type differs from the field's default (ints are accepted for floats)."""
+    default = _DEFAULTS[where]
+    names = {f.name for f in fields(default)}
+    for key, value in data.items():
+        if key not in names:
+            raise ConfigError(f"{where}.{key}" if where != "trial" else key, "unknown key", sorted(names))
+        expected = getattr(default, key)
+        if is_dataclass(expected):
+            if not isinstance(value, dict):
+                raise ConfigError(key, f"must be a table ([{key}]), got {type(value).__name__}")
+            check_types(value, key)
+            continue
+        name = f"{where}.{key}" if where != "trial" else key
+        if isinstance(expected, tuple):
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(name, "must be a list of language codes")
+        elif isinstance(expected, bool) or isinstance(value, bool):
+            if type(value) is not type(expected):
+                raise ConfigError(name, f"must be {type(expected).__name__}, got {value!r}")
+        elif isinstance(expected, float):
+            if not isinstance(value, (int, float)):
+                raise ConfigError(name, f"must be a number, got {value!r}")
+        elif not isinstance(value, type(expected)):
+            raise ConfigError(name, f"must be {type(expected).__name__}, got {value!r}")
+
+
+def _progress(metrics: dict, _checkpoint: Path | None) -> None:
+    if metrics["phase"] == "realigned":
+        line = f"realigned: {metrics['realign_steps']} steps, loss {metrics['realign_loss']:.3f}"
+    else:
+        line = (f"epoch {metrics['epoch']}: unseen_lrl {metrics['unseen_lrl']:.4f}, "
+                f"all {metrics['all']:.4f}")
+    print(line, file=sys.stderr, flush=True)
+
+
+def format_table(metrics: dict, trial: TrialConfig) -> str:
+    """Per-language scores (marked when realigned on / LRL), then the aggregates."""
+    from spaces.catalog import load_catalog
+    from trainables.labels import METRIC
+    from trainables.metrics import AGGREGATES
+
+    catalog = load_catalog()
+    chosen = set(trial.languages) if trial.realign.mode != "none" else set()
+    scores = {k.split("/", 1)[1]: v for k, v in metrics.items() if k.startswith("score/")}
+    lines = [f"{'language':<10} {'name':<22} {'joshi':>5} {'realigned':>9} {METRIC[trial.task]:>9}"]
+    for code in sorted(scores, key=lambda c: (-(scores[c] if not math.isnan(scores[c]) else -1), c)):
+        lang = catalog.get(code)
+        lines.append(f"{code:<10} {lang.name[:22]:<22} {lang.joshi:>5} {'yes' if code in chosen else '':>9} "
+                     f"{scores[code]:>9.4f}")
+    lines.append("")
+    lines += [f"{name:<12} {metrics[name]:.4f}" for name in AGGREGATES]
+    lines.append(f"{'n_languages':<12} {metrics['n_languages']}")
+    lines.append(f"{'n_pairs':<12} {metrics['n_pairs']}")
+    lines.append(f"{'realign_loss':<12} {metrics['realign_loss']:.4f}")
+    return "\n".join(lines)
+
+
+def _json_safe(value: Any) -> Any:
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+def run_command(args: argparse.Namespace) -> int:
+    from trainables.trial import run_trial
+
+    trial = load_trial_file(args.config)
+    metrics = run_trial(trial, report=_progress, checkpoints=False)
+    if args.json:
+        print(json.dumps({k: _json_safe(v) for k, v in metrics.items()}, indent=2))
+    else:
+        print(format_table(metrics, trial))
+    return 0

@@ -253,11 +253,12 @@ class TrialRun:
 
 
 def run_trial(trial: TrialConfig, report: Report | None = None, resume_from: Path | None = None,
-              world=None) -> dict:
+              world=None, checkpoints: bool = True) -> dict:
     """Run one trial to the end and return its final metrics (see module docstring for reports).
 
     ``report(metrics, checkpoint_dir)`` receives a directory that exists only during the call (copy
-    it to keep it); with no ``report`` no checkpoint is written at all.
+    it to keep it). With no ``report``, or ``checkpoints=False`` (progress display only), no
+    checkpoint is written and ``checkpoint_dir`` is None: on the real stack one is gigabytes.
     """
     started = time.perf_counter()
     trial.check()
@@ -277,7 +278,9 @@ def run_trial(trial: TrialConfig, report: Report | None = None, resume_from: Pat
     def emit(scores: dict[str, float] | None) -> dict:
         metrics = run.metrics(scores) | {k: round(v, 3) for k, v in timings.items()}
         run.progress.metrics = metrics
-        if report is not None:
+        if report is not None and not checkpoints:
+            report(dict(metrics), None)
+        elif report is not None:
             scratch = Path(tempfile.mkdtemp(prefix="realign-ckpt-"))
             try:
                 run.save(scratch)
