@@ -13,7 +13,7 @@ from pathlib import Path  # noqa: E402
 import datasets  # noqa: E402
 
 from trainables.real import RealWorld  # noqa: E402
-from trainables.real.mirror import copy_head, main, plan  # noqa: E402
+from trainables.real.mirror import copy_file, copy_head, main, plan  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures" / "real"
 
@@ -26,10 +26,10 @@ def test_plan_lists_english_splits_and_test_sets_from_the_serving_source() -> No
         ("udpos", "en", "validation", "en/dev*.parquet"),
         ("udpos", "en", "test", "en/test*.parquet"),
         ("udpos", "yor_Latn", "test", "yo/test*.parquet"),  # XTREME-R serves Yoruba, so not MasakhaPOS
-        ("masakhapos", "hau_Latn", "test", "hau/test/*.parquet"),
+        ("masakhapos", "hau_Latn", "test", "data/hau/test.txt"),
     ]
     assert files[-1].remote == \
-        "hf://datasets/masakhane/masakhapos@refs%2Fconvert%2Fparquet/hau/test/*.parquet"
+        "https://raw.githubusercontent.com/masakhane-io/masakhane-pos/main/data/hau/test.txt"
 
 
 def test_plan_for_parallel_data_uses_pair_configs() -> None:
@@ -49,6 +49,15 @@ def test_copied_nllb_head_is_read_by_realworld(tmp_path: Path) -> None:
     datasets.disable_progress_bars()
     world = RealWorld("mbert", data_dir=tmp_path / "mirror", cache_dir=tmp_path / "cache")
     assert world.parallel("amh_Ethi")["src"] == ["Hello there", 'Okay "yes"']
+
+
+def test_copied_conll_file_is_read_by_realworld(tmp_path: Path) -> None:
+    relative = "masakhane-io/masakhane-pos/data/hau/test.txt"
+    copy_file(str(FIXTURES / relative), tmp_path / "mirror" / relative)
+    datasets.disable_progress_bars()
+    world = RealWorld("mbert", data_dir=tmp_path / "mirror", cache_dir=tmp_path / "cache")
+    assert world.task_languages("pos") == ["hau_Latn"]  # English is missing from this partial mirror
+    assert world.task("pos", "hau", "test")["tokens"][0] == ["Yaro", "ya", "tafi", "."]
 
 
 def test_cli_dry_run_and_refusal(tmp_path: Path, capsys) -> None:

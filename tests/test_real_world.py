@@ -128,13 +128,22 @@ def test_pos_maps_catalog_codes_to_xtreme_codes(world: RealWorld) -> None:
     assert tag_names(yoruba) == [["NOUN", "DET", "VERB", "PUNCT"]]
 
 
-def test_masakhapos_integer_tags_in_ud_order_are_remapped_by_name(world: RealWorld) -> None:
-    # fixture ids are in the universal_dependencies order (NOUN=0, PUNCT=1, ..., "_"=13, VERB=16)
+def test_masakhapos_conll_text_is_split_into_sentences_and_tags_mapped_by_name(world: RealWorld) -> None:
     hausa = world.task("pos", "hau_Latn", "test")
     assert hausa.features == task_features("pos")
+    assert hausa["tokens"] == [["Yaro", "ya", "tafi", "."], ["Kai", "~"]]
     assert tag_names(hausa) == [["NOUN", "PRON", "VERB", "PUNCT"], ["PRON", "X"]]  # "_" -> X
     assert hausa["tags"][0] == [UPOS.index(t) for t in ("NOUN", "PRON", "VERB", "PUNCT")] == [7, 10, 15, 12]
-    assert tag_names(world.task("pos", "bbj", "test")) == [["VERB", "ADP", "PUNCT"]]
+    ghomala = world.task("pos", "bbj", "test")
+    assert ghomala["tokens"] == [["Mbe", "nə", "."], ["Ndə"]]  # whitespace-only line ends a sentence
+    assert tag_names(ghomala) == [["VERB", "ADP", "PUNCT"], ["NOUN"]]
+
+
+def test_unknown_tag_names_are_refused() -> None:
+    source = load_registry().source("masakhapos")
+    raw = datasets.Dataset.from_dict({"tokens": [["a"]], "tags": [["NOUNS"]]})
+    with pytest.raises(ValueError, match="NOUNS"):
+        loading.normalise_task(raw, source, "pos")
 
 
 # ---------------------------------------------------------------- named-entity recognition
@@ -260,7 +269,7 @@ def test_unknown_task_model_and_code(world: RealWorld) -> None:
     ("udpos", "kaz_Cyrl", "test", "hf://datasets/izhx/xtreme-r-udpos@main/kk/test*.parquet"),
     ("udpos", "en", "validation", "hf://datasets/izhx/xtreme-r-udpos@main/en/dev*.parquet"),
     ("masakhapos", "swh_Latn", "test",
-     "hf://datasets/masakhane/masakhapos@refs%2Fconvert%2Fparquet/swa/test/*.parquet"),
+     "https://raw.githubusercontent.com/masakhane-io/masakhane-pos/main/data/swa/test.txt"),
     ("wikiann", "mya_Mymr", "test", f"hf://datasets/unimelb-nlp/wikiann@{PARQUET_REF}/my/test/*.parquet"),
     ("masakhaner2", "pcm", "test",
      "hf://datasets/masakhane/masakhaner2@refs%2Fconvert%2Fparquet/pcm/test/*.parquet"),

@@ -57,10 +57,31 @@ def read_split(source: Source, lang: str, split: str, *, data_dir: str | Path | 
     if "column_names" in options:
         options.setdefault("header", None)
     files = data_files(source, lang, split, data_dir)
-    return datasets.load_dataset(
+    raw = datasets.load_dataset(
         source.format, data_files={split: files}, split=split, streaming=streaming,
         cache_dir=None if cache_dir is None else str(cache_dir), **options,
     )
+    if source.layout == "conll":
+        raw = raw.map(_conll_sentences, batched=True, remove_columns=["text"],
+                      fn_kwargs={"tokens": source.columns["tokens"], "tags": source.columns["tags"]})
+    return raw
+
+
+def _conll_sentences(batch: dict[str, list[str]], tokens: str, tags: str) -> dict[str, list[list[str]]]:
+    """CoNLL paragraphs ("token TAG" per line) -> token and tag lists. A whitespace-only line also ends
+    a sentence (the text builder splits paragraphs on empty lines only)."""
+    out: dict[str, list[list[str]]] = {tokens: [], tags: []}
+    for paragraph in batch["text"]:
+        sentence: list[list[str]] = []
+        for line in [*paragraph.splitlines(), ""]:
+            fields = line.split()
+            if fields:
+                sentence.append(fields)
+            elif sentence:
+                out[tokens].append([row[0] for row in sentence])
+                out[tags].append([row[-1] for row in sentence])
+                sentence = []
+    return out
 
 
 def _get(row: Mapping[str, Any], dotted: str) -> Any:
@@ -93,6 +114,8 @@ def label_lookup(source_names: Sequence[str], target: Sequence[str],
 def _to_target(value: Any, names: Sequence[str] | None, lookup: Mapping[str, int]) -> int:
     """One source label (an id or a name) as a target id; -1 for unlabelled rows (e.g. NLI's -1)."""
     if isinstance(value, str) and not value.lstrip("-").isdigit():
+        if value not in lookup:
+            raise ValueError(f"label {value!r} has no counterpart in the target labels; add it to label_map")
         return lookup[value]
     index = int(value)
     if index < 0:
@@ -122,7 +145,7 @@ def normalise_task(raw: datasets.Dataset, source: Source, task: str) -> datasets
     label_col = cols["tags"] if task in TOKEN_TASKS else cols["label"]
     names = label_names(source, raw.features[label_col])
     target = LABELS[task]
-    lookup = label_lookup(names or [t for t in target], target, source.label_map)
+    lookup = label_lookup(names or [*target, *source.label_map], target, source.label_map)
     if task in TOKEN_TASKS:
         def convert(batch: dict[str, list[Any]]) -> dict[str, list[Any]]:
             return {

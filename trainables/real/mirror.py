@@ -3,8 +3,9 @@
 Run on a machine with network, copy the directory over, then point RealWorld at it
 (``data_dir=`` or ``$REALIGN_SEARCH_DATA_DIR``; models via ``$REALIGN_SEARCH_MODEL_DIR``). The mirror has
 each source's hub layout under ``<data_dir>/<local>`` (sources.toml), so RealWorld reads it with the same
-code as the hub. Only the files the product reads are fetched; NLLB's multi-GB TSVs are cut to their
-first ``--max-pairs`` lines, which is all RealWorld would stream anyway.
+code as the hub. Only the files the product reads are fetched (hub repos through huggingface_hub with
+allow_patterns, other URLs with fsspec); NLLB's multi-GB TSVs are cut to their first ``--max-pairs``
+lines, which is all RealWorld would stream anyway.
 
     python -m trainables.real.mirror DATA_DIR [--tasks parallel pos ner nli] [--languages CODE ...]
         [--max-pairs N] [--models MODEL_DIR] [--dry-run]
@@ -90,6 +91,17 @@ def copy_head(url: str, dest: Path, max_lines: int | None) -> int:
     return count
 
 
+def copy_file(url: str, dest: Path) -> None:
+    """Copy one file (URL or path) byte for byte."""
+    import fsspec
+
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    partial = dest.with_name(dest.name + ".partial")
+    with fsspec.open(url, "rb") as src, partial.open("wb") as out:
+        out.write(src.read())
+    partial.replace(dest)
+
+
 def _hub_repo(remote: str) -> tuple[str, str]:
     """``hf://datasets/<owner>/<name>@<revision>`` -> (repo id, revision)."""
     body = remote.removeprefix("hf://datasets/")
@@ -112,8 +124,11 @@ def fetch(files: Sequence[MirrorFile], data_dir: Path, max_pairs: int | None = D
                               allow_patterns=sorted({item.relative for item in items}))
         else:
             for item in items:
-                count = copy_head(item.remote, item.local(data_dir), max_pairs)
-                print(f"{item.source.dataset} {item.relative}: {count} lines", file=sys.stderr)
+                if item.relative.endswith(".gz"):  # NLLB's huge TSVs: only the head RealWorld streams
+                    count = copy_head(item.remote, item.local(data_dir), max_pairs)
+                    print(f"{item.source.dataset} {item.relative}: {count} lines", file=sys.stderr)
+                else:
+                    copy_file(item.remote, item.local(data_dir))
 
 
 def save_models(model_dir: Path) -> None:

@@ -20,6 +20,7 @@ from spaces.errors import ConfigError
 TASKS = ("pos", "ner", "nli")
 SPLITS = ("train", "validation", "test")
 CONFIG_STYLES = ("code", "sorted_pair")
+LAYOUTS = ("columns", "conll")
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class Source:
     labels: tuple[str, ...] = ()
     label_map: Mapping[str, str] = field(default_factory=dict)
     read: Mapping[str, Any] = field(default_factory=dict)
+    layout: str = "columns"  # or "conll": text rows holding "token TAG" lines
 
     def code_for(self, lang: str) -> str:
         """The source's code for a canonical code; English only where the source declares it."""
@@ -123,6 +125,8 @@ def _source(name: str, raw: dict[str, Any], task: str) -> Source:
     for code in languages:
         if code not in catalog or catalog.get(code).code != code:
             raise ValueError(f"sources.toml: {name} maps {code!r}, which is not a canonical catalog code")
+    if raw.get("layout", "columns") not in LAYOUTS:
+        raise ValueError(f"sources.toml: {name}.layout must be one of {LAYOUTS}")
     if raw["config"] not in CONFIG_STYLES:
         raise ValueError(f"sources.toml: {name}.config must be one of {CONFIG_STYLES}")
     return Source(
@@ -130,7 +134,7 @@ def _source(name: str, raw: dict[str, Any], task: str) -> Source:
         format=raw["format"], config=raw["config"], files=raw["files"], splits=dict(raw["splits"]),
         columns=dict(raw["columns"]), languages=languages, english=raw.get("english"),
         labels=tuple(raw.get("labels", ())), label_map=dict(raw.get("label_map", {})),
-        read=dict(raw.get("read", {})),
+        read=dict(raw.get("read", {})), layout=raw.get("layout", "columns"),
     )
 
 
