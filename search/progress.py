@@ -1,0 +1,81 @@
+"""One line per finished trial, so a sweep's console shows outcomes rather than a wall of logs.
+
+Ray's own table (at low verbosity) shows what is running; this callback says what each trial achieved:
+the objectives, the subset it realigned on, how long it took, or why it failed.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from ray.tune import Callback
+
+from search.pareto import Objective
+
+MAX_SHOWN_LANGUAGES = 12
+
+
+def format_languages(languages: Sequence[str]) -> str:
+    shown = ",".join(languages[:MAX_SHOWN_LANGUAGES])
+    more = len(languages) - MAX_SHOWN_LANGUAGES
+    return f"[{shown}{f',+{more}' if more > 0 else ''}]"
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return "nan" if math.isnan(value) else f"{value:.4g}"
+    return str(value)
+
+
+def error_reason(trial: Any) -> str:
+    """The last line of the trial's error (e.g. ``ValueError: NaN loss``), or a placeholder."""
+    path = getattr(trial, "error_file", None)
+    try:
+        text = open(path, encoding="utf-8").read() if path else ""
+    except OSError:
+        text = ""
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    return lines[-1] if lines else "unknown error"
+
+
+class TrialProgress(Callback):
+    """Prints ``[done/total] trial ID ok|FAILED ...`` when a trial completes or errors."""
+
+    def __init__(self, space: Any, objectives: Sequence[Objective], total: int | None = None,
+                 stream: TextIO | None = None) -> None:
+        self.space = space
+        self.objectives = list(objectives)
+        self.total = total
+        self.stream = stream
+
+    def _out(self) -> TextIO:
+        return self.stream or sys.stdout
+
+    def _count(self, trials: Sequence[Any], trial: Any) -> str:
+        finished = ("TERMINATED", "ERROR")
+        # Ray calls back before it marks ``trial`` finished; count it either way.
+        done = sum(t.status in finished for t in trials if t is not trial) + 1
+        return f"[{done:>3}/{self.total if self.total else '?'}]"
+
+    def _languages(self, trial: Any) -> str:
+        try:
+            return format_languages(self.space.languages(trial.config))
+        except Exception:  # noqa: BLE001 - a progress line must never break the sweep
+            return "[?]"
+
+    def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+        result = trial.last_result or {}
+        scores = " ".join(f"{o.metric}={_fmt(result.get(o.metric))}" for o in self.objectives)
+        extra = "" if any(o.metric == "n_languages" for o in self.objectives) else \
+            f" n_languages={_fmt(result.get('n_languages'))}"
+        seconds = result.get("time_total_s")
+        took = f" {seconds:.1f}s" if isinstance(seconds, (int, float)) else ""
+        print(f"{self._count(trials, trial)} trial {trial.trial_id} ok     {scores}{extra} "
+              f"{self._languages(trial)}{took}", file=self._out(), flush=True)
+
+    def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+        print(f"{self._count(trials, trial)} trial {trial.trial_id} FAILED {error_reason(trial)} "
+              f"{self._languages(trial)}", file=self._out(), flush=True)

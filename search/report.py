@@ -1,0 +1,400 @@
+"""What a sweep found, from its run directory alone: the Pareto front and everything around it.
+
+Reads Ray's experiment state (``ExperimentAnalysis``; no Ray cluster needed, local or URI storage) and the
+search config the driver saved, then writes into ``RUN_DIR/report/`` (or ``--out``):
+
+- ``report.md``      the front (size, languages, objectives, sampled hyperparameters), the best
+                     configuration per size, the hypervolume, failed trials with their reason;
+- ``front.png``      first objective vs second (score vs number of languages): every trial, the front as
+                     a staircase, the paper's heuristics (the warm-start points) and the all-pool run marked;
+- ``heatmap.png``    per-language scores, target languages x front members;
+- ``report.json``    all of it, machine-readable.
+
+Hypervolume reference point (recorded in the JSON): for a maximised objective the smaller of 0 and the
+worst value seen, for a minimised one the worst value seen + 1 — the "+1" keeps a front member at the
+largest size from contributing zero area.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from search.pareto import Objective, hypervolume_2d, pareto_front
+
+REPORT_DIR = "report"
+
+
+@dataclass
+class TrialRecord:
+    """One trial as the report sees it; ``status`` is ``ok`` (finished), ``failed`` or ``unfinished``."""
+
+    trial_id: str
+    status: str
+    languages: list[str]
+    metrics: dict[str, float]
+    scores: dict[str, float]
+    params: dict[str, Any]
+    error: str | None = None
+    time_s: float | None = None
+    heuristic: str | None = None  # label of the warm-start point it evaluated, if any
+    all_pool: bool = False
+
+    def value(self, metric: str) -> float:
+        value = self.metrics.get(metric)
+        return math.nan if value is None else float(value)
+
+
+@dataclass
+class Report:
+    objectives: list[Objective]
+    trials: list[TrialRecord]
+    front: list[TrialRecord] = field(default_factory=list)
+    best_per_size: dict[int, TrialRecord] = field(default_factory=dict)
+    hypervolume: float | None = None
+    reference: list[float] | None = None
+
+    @property
+    def failed(self) -> list[TrialRecord]:
+        return [t for t in self.trials if t.status == "failed"]
+
+    @property
+    def finished(self) -> list[TrialRecord]:
+        return [t for t in self.trials if t.status == "ok"]
+
+
+# ---------------------------------------------------------------------------------------------- reading
+def _flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in config.items():
+        name = f"{prefix}/{key}" if prefix else str(key)
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, name))
+        else:
+            flat[name] = value
+    return flat
+
+
+def _error_text(trial: Any) -> str | None:
+    name = getattr(trial.run_metadata, "error_filename", None)
+    if not name:
+        return None
+    try:
+        with trial.storage.storage_filesystem.open_input_stream(f"{trial.path}/{name}") as src:
+            text = src.read().decode(errors="replace")
+    except (OSError, FileNotFoundError):
+        return "failed (error file unreadable)"
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    return lines[-1] if lines else "failed (empty error file)"
+
+
+def _heuristic_label(flat: Mapping[str, Any], points: Sequence[Mapping[str, Any]],
+                     names: Mapping[tuple[str, ...], str]) -> str | None:
+    for i, point in enumerate(points):
+        if point and all(_same(flat.get(k), v) for k, v in point.items()):
+            named = names.get(tuple(flat.get("languages") or ()))
+            if named:
+                return named
+            strategy = point.get("subset/strategy")
+            size = point.get("subset/size")
+            if strategy:
+                return f"{strategy}@{size}" if size is not None else str(strategy)
+            if flat.get("realign/mode") == "none":
+                return "baseline (no realignment)"
+            return "paper heuristic"
+    return None
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        try:
+            return math.isclose(float(a), float(b), rel_tol=1e-9)
+        except (TypeError, ValueError):
+            return False
+    return a == b
+
+
+def collect_trials(run_dir: str, *, warm_points: Sequence[Mapping[str, Any]] = (),
+                   heuristic_names: Mapping[tuple[str, ...], str] | None = None, pool_size: int | None = None, sampled_params: Sequence[str] | None = None) -> list[TrialRecord]:
+    """Every trial of the experiment in ``run_dir``, in the order Ray created them."""
+    from ray.tune import ExperimentAnalysis
+
+    analysis = ExperimentAnalysis(run_dir)
+    records = []
+    for trial in analysis.trials:
+        result = dict(trial.last_result or {})
+        flat = _flatten(trial.config or {})
+        languages = list(flat.pop("languages", None) or trial.config.get("languages") or [])
+        error = _error_text(trial) if trial.status == "ERROR" else None
+        status = {"TERMINATED": "ok", "ERROR": "failed"}.get(trial.status, "unfinished")
+        metrics = {k: v for k, v in result.items()
+                   if isinstance(v, (int, float)) and not isinstance(v, bool) and not k.startswith("score/")}
+        scores = {k.split("/", 1)[1]: float(v) for k, v in result.items()
+                  if k.startswith("score/") and isinstance(v, (int, float))}
+        params = {k: v for k, v in flat.items()
+                  if (sampled_params is None and not k.startswith("lang/")) or
+                  (sampled_params is not None and (k in sampled_params or k.startswith("subset/")))}
+        records.append(TrialRecord(
+            trial_id=trial.trial_id, status=status, languages=languages, metrics=metrics, scores=scores,
+            params=params, error=error, time_s=result.get("time_total_s"),
+            heuristic=_heuristic_label({**flat, "languages": languages}, warm_points, heuristic_names or {}),
+            all_pool=pool_size is not None and len(languages) == pool_size,
+        ))
+    return records
+
+
+# -------------------------------------------------------------------------------------------- analysing
+def reference_point(objectives: Sequence[Objective], trials: Sequence[TrialRecord]) -> list[float]:
+    ref = []
+    for o in objectives:
+        values = [t.value(o.metric) for t in trials if not math.isnan(t.value(o.metric))]
+        if o.mode == "max":
+            ref.append(min([0.0, *values]))
+        else:
+            ref.append(max(values, default=0.0) + 1.0)
+    return ref
+
+
+def analyse(trials: list[TrialRecord], objectives: Sequence[Objective],
+            reference: Sequence[float] | None = None) -> Report:
+    """Front, best per size (by the first objective) and, for two objectives, the hypervolume."""
+    objectives = list(objectives)
+    finished = [t for t in trials if t.status == "ok"]
+    modes = [o.mode for o in objectives]
+    points = [[t.value(o.metric) for o in objectives] for t in finished]
+    front = [finished[i] for i in pareto_front(points, modes)]
+    front.sort(key=lambda t: (t.value("n_languages"), -t.value(objectives[0].metric)))
+    primary = objectives[0]
+    best: dict[int, TrialRecord] = {}
+    for t in finished:
+        size = t.metrics.get("n_languages", len(t.languages))
+        if math.isnan(t.value(primary.metric)):
+            continue
+        size = int(size)
+        if size not in best or _better(t.value(primary.metric), best[size].value(primary.metric), primary.mode):
+            best[size] = t
+    report = Report(objectives, trials, front, dict(sorted(best.items())))
+    if len(objectives) == 2 and finished:
+        report.reference = list(reference) if reference is not None else reference_point(objectives, finished)
+        report.hypervolume = hypervolume_2d(points, modes, report.reference)
+    return report
+
+
+def _better(a: float, b: float, mode: str) -> bool:
+    return a > b if mode == "max" else a < b
+
+
+# ---------------------------------------------------------------------------------------------- writing
+def _num(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return "nan" if math.isnan(value) else f"{value:.4g}"
+    return str(value)
+
+
+def _langs(languages: Sequence[str], limit: int = 20) -> str:
+    shown = ", ".join(languages[:limit])
+    return shown + (f" (+{len(languages) - limit})" if len(languages) > limit else "") if languages else "(none)"
+
+
+def _table(rows: list[list[str]], header: list[str]) -> list[str]:
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
+    return out
+
+
+def _trial_row(t: TrialRecord, objectives: Sequence[Objective]) -> list[str]:
+    hparams = ", ".join(f"{k}={_num(v)}" for k, v in sorted(t.params.items())) or "-"
+    marks = "all pool" if t.all_pool else (t.heuristic or "")
+    return [_num(t.metrics.get("n_languages", len(t.languages))), _langs(t.languages),
+            *[_num(t.value(o.metric)) for o in objectives if o.metric != "n_languages"],
+            hparams, t.trial_id + (f" ({marks})" if marks else "")]
+
+
+def markdown(report: Report, title: str) -> str:
+    objs = report.objectives
+    header = ["size", "languages", *[o.metric for o in objs if o.metric != "n_languages"], "hyperparameters", "trial"]
+    lines = [f"# {title}", ""]
+    counts = {s: sum(t.status == s for t in report.trials) for s in ("ok", "failed", "unfinished")}
+    lines += [f"Trials: {len(report.trials)} ({counts['ok']} finished, {counts['failed']} failed, "
+              f"{counts['unfinished']} unfinished). Objectives: "
+              + ", ".join(f"{o.metric} ({o.mode})" for o in objs) + ".", ""]
+    if report.hypervolume is not None:
+        lines += [f"Hypervolume: {report.hypervolume:.6g} (reference point "
+                  + ", ".join(f"{o.metric}={_num(r)}" for o, r in zip(objs, report.reference)) + ").", ""]
+    lines += ["## Pareto front", "", *_table([_trial_row(t, objs) for t in report.front], header), ""]
+    lines += ["![score vs number of languages](front.png)", "", "![per-language scores](heatmap.png)", ""]
+    lines += [f"## Best configuration per size (by {objs[0].metric})", "",
+              *_table([_trial_row(t, objs) for t in report.best_per_size.values()], header), ""]
+    lines += ["## Failed trials", ""]
+    if report.failed:
+        lines += _table([[t.trial_id, _langs(t.languages), t.error or "unknown error"] for t in report.failed],
+                        ["trial", "languages", "reason"])
+    else:
+        lines += ["None."]
+    return "\n".join(lines) + "\n"
+
+
+def to_json(report: Report) -> dict[str, Any]:
+    return {
+        "objectives": [asdict(o) for o in report.objectives],
+        "hypervolume": report.hypervolume,
+        "reference": report.reference,
+        "front": [t.trial_id for t in report.front],
+        "best_per_size": {str(k): t.trial_id for k, t in report.best_per_size.items()},
+        "failed": [{"trial_id": t.trial_id, "languages": t.languages, "reason": t.error} for t in report.failed],
+        "trials": [_json_safe(asdict(t)) for t in report.trials],
+    }
+
+
+def _json_safe(value: Any) -> Any:
+    """NaN is not JSON: write null (a missing aggregate, see trainables.metrics)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def plot_front(report: Report, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    y_obj = report.objectives[0]
+    x_metric = report.objectives[1].metric if len(report.objectives) > 1 else "n_languages"
+    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
+    done = [t for t in report.finished if not math.isnan(t.value(y_obj.metric))]
+    ax.scatter([t.value(x_metric) for t in done], [t.value(y_obj.metric) for t in done],
+               s=22, color="0.65", label="trials", zorder=2)
+    front = sorted((t for t in report.front), key=lambda t: t.value(x_metric))
+    if front:
+        ax.step([t.value(x_metric) for t in front], [t.value(y_obj.metric) for t in front], where="post",
+                color="tab:red", lw=1.2, zorder=3)
+        ax.scatter([t.value(x_metric) for t in front], [t.value(y_obj.metric) for t in front],
+                   s=46, color="tab:red", label="Pareto front", zorder=4)
+    heur = [t for t in done if t.heuristic and not t.all_pool]
+    if heur:
+        ax.scatter([t.value(x_metric) for t in heur], [t.value(y_obj.metric) for t in heur], s=70,
+                   facecolors="none", edgecolors="tab:blue", marker="D", label="paper heuristics (warm start)",
+                   zorder=5)
+        for t in heur:
+            ax.annotate(t.heuristic, (t.value(x_metric), t.value(y_obj.metric)), fontsize=6,
+                        xytext=(4, -9), textcoords="offset points", color="tab:blue")
+    pool = [t for t in done if t.all_pool]
+    if pool:
+        ax.scatter([t.value(x_metric) for t in pool], [t.value(y_obj.metric) for t in pool], s=140,
+                   marker="*", color="tab:green", label="all-pool run", zorder=6)
+    if x_metric in ("n_languages", "n_pairs"):
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel(x_metric)
+    ax.set_ylabel(f"{y_obj.metric} ({y_obj.mode})")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="best")
+    ax.set_title("Score vs number of realignment languages")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def plot_heatmap(report: Report, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    members = report.front
+    targets = sorted({code for t in members for code in t.scores})
+    fig_w = max(4.0, 1.0 + 0.55 * len(members))
+    fig_h = max(3.0, 1.0 + 0.22 * len(targets))
+    fig, ax = plt.subplots(figsize=(fig_w, fig_h), dpi=110)
+    if members and targets:
+        grid = np.array([[t.scores.get(code, np.nan) for t in members] for code in targets], dtype=float)
+        image = ax.imshow(grid, aspect="auto", cmap="viridis")
+        fig.colorbar(image, ax=ax, label="score")
+        ax.set_yticks(range(len(targets)), targets, fontsize=7)
+        ax.set_xticks(range(len(members)),
+                      [f"k={_num(t.metrics.get('n_languages', len(t.languages)))}\n{t.trial_id[-5:]}" for t in members],
+                      fontsize=7)
+    else:
+        ax.text(0.5, 0.5, "no per-language scores on the front", ha="center", va="center")
+        ax.set_axis_off()
+    ax.set_title("Per-language scores of the Pareto front")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    markdown: Path
+    json: Path
+    front_png: Path
+    heatmap_png: Path
+
+
+def write_report(report: Report, out_dir: Path, title: str) -> ReportFiles:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = ReportFiles(out_dir / "report.md", out_dir / "report.json", out_dir / "front.png",
+                        out_dir / "heatmap.png")
+    files.markdown.write_text(markdown(report, title), encoding="utf-8")
+    files.json.write_text(json.dumps(to_json(report), indent=2), encoding="utf-8")
+    plot_front(report, files.front_png)
+    plot_heatmap(report, files.heatmap_png)
+    return files
+
+
+def heuristic_names(cfg: Any) -> dict[tuple[str, ...], str]:
+    """``strategy@size`` for the subset each warm-start heuristic picks, also under the mask encoding
+    (whose warm-start points carry only ``lang/`` flags): the same selection, asked with the strategy
+    encoding."""
+    from dataclasses import replace
+
+    from spaces.config import languages_for
+
+    sub = cfg.subset
+    by_strategy = replace(cfg, subset=replace(sub, encoding="strategy"))
+    hparams = {spec.name: spec.default() for spec in cfg.specs() if spec.sampled}
+    names: dict[tuple[str, ...], str] = {}
+    for strategy in sub.strategies:
+        for size in getattr(cfg.search, "warm_start_sizes", ()):
+            try:
+                chosen = tuple(languages_for(by_strategy, {**hparams, "subset/strategy": strategy,
+                                                             "subset/size": size}))
+            except Exception:  # noqa: BLE001 - a label is optional; the mark stays without it
+                continue
+            names.setdefault(chosen, f"{strategy}@{len(chosen)}")
+    return names
+
+
+def report_run(run_dir: str, out_dir: str | Path | None = None, *, cfg: Any | None = None) -> tuple[Report, ReportFiles]:
+    """Read the sweep in ``run_dir`` and write its report (default ``RUN_DIR/report``; a URI run needs --out)."""
+    from search.driver import _is_uri, objectives_of
+    from search.resume import check_run_dir, load_saved_config, normalise_run_dir
+    from spaces.config import warm_start_points
+    from spaces.errors import ConfigError
+
+    run_dir = normalise_run_dir(run_dir)
+    check_run_dir(run_dir)
+    if out_dir is None and _is_uri(run_dir):
+        raise ConfigError("--out", f"{run_dir!r} is remote; give a local --out directory for the report")
+    cfg = cfg if cfg is not None else load_saved_config(run_dir)
+    sampled = [spec.name for spec in cfg.specs() if spec.sampled]
+    trials = collect_trials(run_dir, warm_points=warm_start_points(cfg), heuristic_names=heuristic_names(cfg),
+                            pool_size=len(cfg.subset.available),
+                            sampled_params=sampled)
+    report = analyse(trials, objectives_of(cfg))
+    out = Path(out_dir) if out_dir is not None else Path(run_dir, REPORT_DIR)
+    title = f"Sweep report: {run_dir.rstrip('/').rsplit('/', 1)[-1]}"
+    return report, write_report(report, out, title)

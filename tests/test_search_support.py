@@ -1,0 +1,109 @@
+"""A minimal search space and a closed-form trainable, shared by the search tests (no tests here).
+
+The tests run the real driver (Ray Tune + Optuna, the real ``spaces.config`` space, resume, reports) with
+a trainable whose score is a fixed function of the subset, so any front can be checked by hand and a
+sweep costs seconds. It lives in an importable module because Ray workers and driver subprocesses import it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+# Cyrillic-script realignment languages: a 4-language pool, 16 subsets under the mask encoding.
+POOL = ("bg", "ru", "uk", "kaz_Cyrl")
+GAIN = {"bg": 0.30, "ru": 0.20, "uk": 0.04, "kaz_Cyrl": 0.12}
+COST_PER_LANGUAGE = 0.05
+TARGETS = ("sw", "yo")  # reported per-language scores (the heatmap rows)
+
+MINIMAL_TOML = """
+[experiment]
+name = "mini"
+trainable = "realign"  # the tests inject a closed-form trainable instead
+world = "tiny"
+
+[subset]
+encoding = "mask"
+pool = "script=Cyrl"
+strategies = ["most_uriel_en"]
+min_languages = 1
+max_languages = 4
+
+[realign]
+steps = 10
+lr = { low = 1e-4, high = 1e-3, log = true }
+
+[search]
+sampler = "tpe"
+num_samples = 3
+max_concurrent = 2
+warm_start = true
+warm_start_sizes = [1]
+max_failures = 0
+seed = 0
+"""
+
+
+def write_config(directory: Path, **search: Any) -> Path:
+    """The minimal TOML with ``[search]`` keys replaced (e.g. ``num_samples=6``)."""
+    text = MINIMAL_TOML
+    for key, value in search.items():
+        lines = [ln for ln in text.splitlines() if not ln.startswith(f"{key} =")]
+        at = lines.index("[search]") + 1
+        lines.insert(at, f"{key} = {json.dumps(value)}")
+        text = "\n".join(lines) + "\n"
+    path = directory / "mini.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def subset_score(languages: list[str]) -> float:
+    return round(sum(GAIN[c] for c in languages) - COST_PER_LANGUAGE * len(languages), 6)
+
+
+def fake_trainable(trial: dict[str, Any], *, sleep_s: float = 0.0, fail_lang: str | None = None,
+                   log: str | None = None) -> None:
+    """Reports an intermediate, then the final closed-form score (bind options with functools.partial).
+
+    ``fail_lang``: raise when that language is in the subset; ``log``: append ``start``/``end`` lines
+    with the trial id, so tests can tell which trials ran, and when.
+    """
+    from ray import tune
+
+    languages = list(trial["languages"])
+    trial_id = tune.get_context().get_trial_id()
+
+    def note(event: str) -> None:
+        if log:
+            with open(log, "a", encoding="utf-8") as out:
+                out.write(json.dumps({"event": event, "trial": trial_id, "languages": languages,
+                                      "time": time.time()}) + "\n")
+
+    note("start")
+    if fail_lang in languages:
+        raise RuntimeError(f"NaN loss while realigning on {fail_lang}")
+    score = subset_score(languages)
+    scores = {f"score/{c}": round(score + i / 10, 6) for i, c in enumerate(TARGETS)}
+    base = {"n_languages": len(languages), "n_pairs": 100 * len(languages), **scores}
+    tune.report({**base, "unseen_lrl": score / 2, "phase": "realigned"})
+    time.sleep(sleep_s)
+    tune.report({**base, "unseen_lrl": score, "phase": "final"})
+    note("end")
+
+
+def read_log(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
+
+
+def _ship_by_value() -> None:
+    """Ray workers do not see pytest's sys.path entry for tests/: pickle this module's functions by value."""
+    import sys
+
+    from ray import cloudpickle
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+
+
+_ship_by_value()
