@@ -17,6 +17,7 @@ from transformers import AutoModel, PreTrainedModel, get_linear_schedule_with_wa
 from transformers.utils import logging as hf_logging
 
 from trainables.data import IGNORE
+from trainables.device import adam
 from trainables.labels import LABELS
 
 TOKEN_TASKS = ("pos", "ner")
@@ -83,7 +84,7 @@ class TaskModel(nn.Module):
 def finetune_optimizer(params, lr: float, total_steps: int,
                        warmup: float) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
     """A fresh Adam with linear decay to zero after ``warmup`` (a fraction) of the steps, as the paper."""
-    optimizer = torch.optim.Adam(params, lr=lr)
+    optimizer = adam(params, lr)
     warmup_steps = int(round(warmup * total_steps))
     return optimizer, get_linear_schedule_with_warmup(optimizer, warmup_steps, max(total_steps, 1))
 

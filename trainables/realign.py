@@ -123,4 +123,6 @@ class Realigner(nn.Module):
 
 def realign_optimizer(params: Iterable[nn.Parameter], lr: float) -> torch.optim.Optimizer:
     """Adam with a constant learning rate: the paper's realignment optimiser."""
-    return torch.optim.Adam(params, lr=lr)
+    from trainables.device import adam
+
+    return adam(params, lr)
