@@ -28,12 +28,10 @@ def ray_session():
     import os
 
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
-    os.environ["REALIGN_SEARCH_THREADS"] = "1"
     here = Path(__file__).resolve().parent
     path = os.pathsep.join([str(here), str(here.parent), os.environ.get("PYTHONPATH", "")])
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
-             runtime_env={"env_vars": {"REALIGN_SEARCH_THREADS": "1", "HF_HUB_OFFLINE": "1",
-                                       "PYTHONPATH": path}})
+             runtime_env={"env_vars": {"HF_HUB_OFFLINE": "1", "PYTHONPATH": path}})
     yield ray
     ray.shutdown()
 
@@ -70,7 +68,9 @@ def crashed_once(ray_session, tmp_path_factory):
         from trainables.trainable import tune_trial
         from trainables.trial import TrialRun
 
-        calls = {"realign": 0, "epochs": []}
+        import torch
+
+        calls = {"realign": 0, "epochs": [], "threads": 0}
         forward, epoch = Realigner.forward, TrialRun.finetune_epoch
 
         def counting_forward(self, *a, **k):
@@ -82,6 +82,7 @@ def crashed_once(ray_session, tmp_path_factory):
                 crashed.touch()
                 raise RuntimeError("simulated worker failure after realignment")
             calls["epochs"].append(n)
+            calls["threads"] = torch.get_num_threads()  # set by the trial from Ray's CPU allotment
             return epoch(self, n)
 
         Realigner.forward, TrialRun.finetune_epoch = counting_forward, crashing_epoch
@@ -112,5 +113,5 @@ def test_trainable_runs_under_tuner_and_reports_each_phase(crashed_once) -> None
 
 def test_trial_restarted_by_tune_continues_from_its_checkpoint(crashed_once) -> None:
     _, attempts = crashed_once
-    assert attempts == [{"resumed": False, "realign": 12, "epochs": []},
-                        {"resumed": True, "realign": 0, "epochs": [0, 1]}]
+    assert attempts == [{"resumed": False, "realign": 12, "epochs": [], "threads": 0},
+                        {"resumed": True, "realign": 0, "epochs": [0, 1], "threads": 1}]
