@@ -1,0 +1,117 @@
+"""The benchmark scripts run (``--quick``) and print the tables they promise; timings are never asserted.
+
+Realignment and trial benchmarks run on the minute fake world (tests/_fake_world.py), so nothing here
+waits for the tiny world to be built.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from _fake_world import fake_world
+from benchmarks import _common, realign_throughput, search_efficiency
+
+
+def table_rows(text: str, first_header: str) -> list[list[str]]:
+    """Cells of the markdown table whose header row starts with ``first_header`` (header excluded)."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"| {first_header} |"))
+    rows = []
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip("|").split("|")])
+    return rows
+
+
+# ------------------------------------------------------------------------------------------ helpers
+def test_interleaved_warms_up_then_alternates_order() -> None:
+    calls: list[str] = []
+    times = _common.interleaved({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")},
+                                repeats=3, warmup=1)
+    assert calls == ["a", "b", "a", "b", "b", "a", "a", "b"]
+    assert {name: len(t) for name, t in times.items()} == {"a": 3, "b": 3}
+    assert all(t >= 0 for seconds in times.values() for t in seconds)
+
+
+def test_summaries_match_hand_computation() -> None:
+    assert _common.median([3.0, 1.0, 2.0, 10.0]) == 2.5
+    mean, sd = _common.mean_sd([1.0, 2.0, 3.0, 4.0])
+    assert mean == 2.5 and sd == pytest.approx((5 / 3) ** 0.5)
+    assert _common.mean_sd([7.0]) == (7.0, 0.0)
+
+
+def test_markdown_table_shape_and_ragged_rows_refused() -> None:
+    text = _common.markdown_table(["a", "b"], [[1, 2], [3, 4]])
+    assert text.splitlines() == ["| a | b |", "| --- | ---: |", "| 1 | 2 |", "| 3 | 4 |"]
+    with pytest.raises(ValueError):
+        _common.markdown_table(["a", "b"], [[1]])
+
+
+def test_command_line_is_relative_to_the_repository() -> None:
+    line = _common.command_line(realign_throughput.__file__, ["--quick", "--languages", "de,hi"])
+    assert line == "python benchmarks/realign_throughput.py --quick --languages de,hi"
+
+
+# ------------------------------------------------------------------------------------------ realignment
+def test_realign_throughput_quick_prints_both_loops_and_the_ratio(capsys) -> None:
+    assert realign_throughput.main(["--quick", "--languages", "de,yor_Latn"], world=fake_world()) == 0
+    out = capsys.readouterr().out
+    assert "`python benchmarks/realign_throughput.py --quick --languages de,yor_Latn`" in out
+    rows = table_rows(out, "loop")
+    assert [row[0].split(" ")[0] for row in rows] == ["ours", "reference"]
+    ours, reference = rows
+    assert reference[2] == "96.0" and float(ours[2]) < 96.0  # the reference pads to max_length
+    assert reference[4] == "1.00x" and re.fullmatch(r"\d+\.\d\dx", ours[4])
+    ratio = float(ours[3]) / float(reference[3])
+    assert float(ours[4][:-1]) == pytest.approx(ratio, rel=0.05)  # ratio of the printed rates
+
+
+def test_reference_loop_trains_the_same_loss_on_full_length_inputs() -> None:
+    """Same weights and data: the reference loop's first loss equals the product's on the same batch."""
+    import copy
+
+    import torch
+
+    from spaces.trial_config import RealignParams, TrialConfig
+    from trainables.device import select_device
+    from trainables.trial import TrialRun
+
+    world = fake_world()
+    trial = TrialConfig(languages=("de",), targets=("en",), realign=RealignParams(steps=1, batch_size=4))
+    run = TrialRun(trial, world, select_device("cpu", threads=1))
+    ref = realign_throughput.ReferenceLoop(copy.deepcopy(run.realigner), world.tokenizer(), world, ["de"],
+                                           batch_size=4, max_length=96, lr=0.0, device=torch.device("cpu"))
+    src, tgt = ref.pairs[0]
+    assert src["input_ids"].shape[1] == 96
+    rows = torch.arange(4)
+    ids = torch.cat([src["input_ids"][rows], tgt["input_ids"][rows]])
+    mask = torch.cat([src["attention_mask"][rows], tgt["attention_mask"][rows]])
+    trimmed = int(mask.sum(1).max())
+    run.realigner.eval(), ref.realigner.eval()
+    with torch.no_grad():  # padding to 96 changes nothing but the cost
+        assert ref.realigner(ids, mask).item() == pytest.approx(
+            run.realigner(ids[:, :trimmed], mask[:, :trimmed]).item(), abs=1e-5)
+
+
+# ------------------------------------------------------------------------------------------ search
+def test_search_efficiency_quick_prints_every_count_and_the_exhaustive_front(capsys) -> None:
+    assert search_efficiency.main(["--quick"]) == 0
+    out = capsys.readouterr().out
+    rows = table_rows(out, "search")
+    assert len(rows[0]) == 4  # search, warm-start points, HV after 3, HV after 5
+    labels = [row[0] for row in rows]
+    assert labels[0].startswith("ours") and labels[1].startswith("random")
+    assert labels[-1].startswith("exhaustive (15 subsets")  # 2^4 - 1 on the quick 4-language pool
+    assert "Ratio of mean hypervolumes" in out
+
+
+def test_exhaustive_front_bounds_every_search() -> None:
+    pool = search_efficiency.POOL[:4]
+    result = search_efficiency.measure(1, (2, 6), "xlm-roberta-base", "ner", [2],
+                                       variants=search_efficiency.VARIANTS[::3], pool=pool)
+    assert result["n_subsets"] == 2 ** len(pool) - 1
+    for by_n in result["results"].values():
+        assert by_n[2][0] <= by_n[6][0] <= result["exhaustive"] + 1e-12  # more trials never lose area
