@@ -1,0 +1,218 @@
+"""Building, caching and serving the tiny world through the World interface (docs/ARCHITECTURE.md).
+
+Why a build-once cache: generating ~300k sentences and pretraining the encoder takes minutes, while a
+Ray sweep opens the world in every trial. The build writes into a temporary directory and renames it into
+place only when complete (a manifest is written last), under a file lock, so concurrent first uses wait
+for one build and an interrupted build never leaves a half world that looks complete.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import time
+from dataclasses import asdict
+from functools import lru_cache
+from pathlib import Path
+
+import datasets
+from tqdm.auto import tqdm
+from transformers import PreTrainedTokenizerFast
+
+from spaces.catalog import ENGLISH, load_catalog
+from spaces.errors import ConfigError
+from trainables.cache import cache_dir
+from trainables.tinyworld.generator import (SPLITS, TASKS, Generator, Sizes, parallel_languages,
+                                            pretraining_languages, task_splits)
+from trainables.tinyworld.languages import profile
+from trainables.tinyworld.lexicon import name_pool
+from trainables.tinyworld.pretrain import EncoderSpec, pretrain, train_tokenizer
+from trainables.tinyworld.scripts import transliterate
+
+# Bump whenever generated data or the encoder would change: it is part of the cache key.
+VERSION = 1
+MANIFEST = "world.json"
+
+
+def world_key(seed: int) -> str:
+    return f"v{VERSION}-seed{seed}"
+
+
+def world_alphabet(seed: int) -> set[str]:
+    """Every character any tiny-world text can contain: lexicon words, names in every script, stops."""
+    chars: set[str] = set()
+    scripts: set[str] = set()
+    for lang in load_catalog():
+        prof = profile(lang.code, seed)
+        scripts.add(prof.script)
+        chars.update(prof.full_stop)
+        for word in prof.lexicon.values():
+            chars.update(transliterate(word, prof.script))
+    names = name_pool(seed)
+    for script in scripts:
+        for name in names.first + names.last + names.places + names.orgs:
+            chars.update(transliterate(name, script, proper=True))
+    return chars
+
+
+class TinyWorld:
+    """A built tiny world on disk. Cheap to construct; datasets are memory-mapped on demand."""
+
+    name = "tiny"
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.manifest = json.loads((self.path / MANIFEST).read_text("utf-8"))
+        self.seed = int(self.manifest["seed"])
+        self._tokenizer: PreTrainedTokenizerFast | None = None
+
+    def tokenizer(self) -> PreTrainedTokenizerFast:
+        if self._tokenizer is None:
+            self._tokenizer = PreTrainedTokenizerFast.from_pretrained(str(self.path / "tokenizer"))
+        return self._tokenizer
+
+    def model_path(self) -> str:
+        return str(self.path / "model")
+
+    def parallel_languages(self) -> list[str]:
+        return list(self.manifest["parallel_languages"])
+
+    def task_languages(self, task: str) -> list[str]:
+        _check_choice("task", task, TASKS)
+        return list(self.manifest["task_languages"])
+
+    def pretraining_languages(self) -> list[str]:
+        return list(self.manifest["pretraining_languages"])
+
+    def parallel(self, lang: str) -> datasets.Dataset:
+        code = load_catalog().get(lang).code
+        _check_choice("language", code, self.parallel_languages(),
+                      "has no parallel data (only the realignment pool has)")
+        return datasets.load_from_disk(str(self.path / "data" / "parallel" / code))
+
+    def task(self, task: str, lang: str, split: str) -> datasets.Dataset:
+        _check_choice("task", task, TASKS)
+        _check_choice("split", split, SPLITS)
+        code = load_catalog().get(lang).code
+        _check_choice("language", code, self.task_languages(task), f"has no {task} data")
+        if split not in task_splits(code):
+            raise ConfigError("split", f"{code} has no {split!r} split: only English has train/validation",
+                              task_splits(code))
+        return datasets.load_from_disk(str(self.path / "data" / task / code / split))
+
+    def monolingual(self, lang: str) -> datasets.Dataset:
+        """Column ``text``: the world's monolingual sentences of ``lang`` (pretraining text, if seen)."""
+        code = load_catalog().get(lang).code
+        return datasets.load_from_disk(str(self.path / "data" / "monolingual" / code))
+
+    def __repr__(self) -> str:
+        return f"TinyWorld(seed={self.seed}, path={str(self.path)!r})"
+
+
+def _check_choice(field: str, value: str, allowed: list[str] | tuple[str, ...], problem: str = "") -> None:
+    if value not in allowed:
+        raise ConfigError(field, f"{value!r} {problem or 'is not allowed'}", allowed)
+
+
+def build_world(seed: int, target: Path, sizes: Sizes = Sizes(), spec: EncoderSpec = EncoderSpec(),
+                progress: bool = True) -> Path:
+    """Generate every dataset, train the tokenizer, pretrain the encoder; write into ``target``."""
+    started = time.time()
+    catalog = load_catalog()
+    gen = Generator(seed, sizes)
+    codes = catalog.codes()
+    data = target / "data"
+    was_enabled = datasets.is_progress_bar_enabled()
+    datasets.disable_progress_bars()
+    bar = tqdm(total=len(codes) + spec.steps, desc=f"tiny world (seed {seed})", unit="step",
+               disable=not progress, leave=False)
+    try:
+        pretraining_text: list[str] = []
+        pretrained = set(pretraining_languages())
+        for code in codes:
+            bar.set_postfix_str(f"data {code}")
+            mono = gen.monolingual_dataset(code)
+            mono.save_to_disk(str(data / "monolingual" / code))
+            if code in pretrained:
+                pretraining_text.extend(mono["text"])
+            if catalog.get(code).realignable:
+                gen.parallel_dataset(code).save_to_disk(str(data / "parallel" / code))
+            for task in TASKS:
+                for split in task_splits(code):
+                    gen.task_dataset(task, code, split).save_to_disk(str(data / task / code / split))
+            bar.update(1)
+        bar.set_postfix_str("tokenizer")
+        tokenizer = train_tokenizer(pretraining_text, world_alphabet(seed), spec.vocab_size)
+        tokenizer.save_pretrained(str(target / "tokenizer"))
+
+        def report(step: int, loss: float) -> None:
+            bar.update(1)
+            if step % 50 == 0:
+                bar.set_postfix_str(f"masked-LM loss {loss:.2f}")
+
+        model = pretrain(pretraining_text, tokenizer, spec, seed, report)
+        model.save_pretrained(str(target / "model"))
+    finally:
+        bar.close()
+        if was_enabled:
+            datasets.enable_progress_bars()
+    manifest = {
+        "version": VERSION, "seed": seed, "sizes": asdict(sizes), "encoder": spec.to_dict(),
+        "pretraining_languages": sorted(pretrained, key=codes.index),
+        "parallel_languages": parallel_languages(), "task_languages": codes,
+        "english": ENGLISH, "build_seconds": round(time.time() - started, 1),
+    }
+    (target / MANIFEST).write_text(json.dumps(manifest, indent=2), "utf-8")
+    return target
+
+
+def world_path(seed: int = 0) -> Path:
+    return cache_dir("tinyworld") / world_key(seed)
+
+
+def ensure_world(seed: int = 0, rebuild: bool = False, progress: bool = True, sizes: Sizes = Sizes(),
+                 spec: EncoderSpec = EncoderSpec()) -> Path:
+    """The built world's directory, building it (once, under a lock) if it is missing."""
+    final = world_path(seed)
+    if (final / MANIFEST).exists() and not rebuild:
+        return final
+    root = final.parent
+    with open(root / f".{final.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # a concurrent builder finishes first; then we re-check
+        if (final / MANIFEST).exists() and not rebuild:
+            return final
+        tmp = root / f".{final.name}.tmp-{os.getpid()}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        try:
+            build_world(seed, tmp, sizes=sizes, spec=spec, progress=progress)
+            if final.exists():
+                shutil.rmtree(final)
+            os.rename(tmp, final)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    _open.cache_clear()
+    return final
+
+
+@lru_cache(maxsize=8)
+def _open(path: str) -> TinyWorld:
+    return TinyWorld(Path(path))
+
+
+def load_world(seed: int = 0, build_if_missing: bool = True, progress: bool = True, **_: object) -> TinyWorld:
+    """The tiny world for ``seed``; built on first use unless ``build_if_missing`` is false.
+
+    Extra keyword options (e.g. ``model``, passed by ``trainables.worlds.get_world``) are ignored: the
+    tiny world has exactly one encoder.
+    """
+    if not isinstance(seed, int) or seed < 0:
+        raise ConfigError("world.seed", f"{seed!r} is not a non-negative integer")
+    path = world_path(seed)
+    if not (path / MANIFEST).exists():
+        if not build_if_missing:
+            raise ConfigError("world", f"the tiny world for seed {seed} is not built at {path}; "
+                              "run `realign-search world build`", None)
+        ensure_world(seed, progress=progress)
+    return _open(str(path))
