@@ -316,13 +316,17 @@ def plot_heatmap(report: Report, path: Path) -> None:
 
     members = report.front
     targets = sorted({code for t in members for code in t.scores})
-    fig_w = max(4.0, 1.0 + 0.55 * len(members))
+    fig_w = max(5.0, 2.0 + 0.6 * len(members))
     fig_h = max(3.0, 1.0 + 0.22 * len(targets))
     fig, ax = plt.subplots(figsize=(fig_w, fig_h), dpi=110)
     if members and targets:
         grid = np.array([[t.scores.get(code, np.nan) for t in members] for code in targets], dtype=float)
         image = ax.imshow(grid, aspect="auto", cmap="viridis")
         fig.colorbar(image, ax=ax, label="score")
+        # A dot where the target was itself realigned on (seen): its score is not a transfer result.
+        seen = [(j, i) for i, code in enumerate(targets) for j, t in enumerate(members) if code in t.languages]
+        if seen:
+            ax.scatter(*zip(*seen), s=6, color="white", edgecolors="black", linewidths=0.3)
         ax.set_yticks(range(len(targets)), targets, fontsize=7)
         ax.set_xticks(range(len(members)),
                       [f"k={_num(t.metrics.get('n_languages', len(t.languages)))}\n{t.trial_id[-5:]}" for t in members],
@@ -330,7 +334,7 @@ def plot_heatmap(report: Report, path: Path) -> None:
     else:
         ax.text(0.5, 0.5, "no per-language scores on the front", ha="center", va="center")
         ax.set_axis_off()
-    ax.set_title("Per-language scores of the Pareto front")
+    ax.set_title("Per-language scores of the Pareto front\n(dot: target was realigned on)", fontsize=10)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
