@@ -370,16 +370,30 @@ def build_tuner(cfg: Any, target: RunTarget, *, space: SearchSpace | None = None
             num_samples=s.num_samples,
             time_budget_s=s.time_budget_s or None,  # 0 = no limit
             trial_dirname_creator=short_trial_dirname,
+            # Keep trial processes alive between trials: the loaded world, tokeniser and encoder
+            # weights (cached per process by the trainable) are then reused by the next trial.
+            reuse_actors=True,
         ),
         run_config=tune.RunConfig(
             name=target.name,
             storage_path=target.storage_path,
             failure_config=tune.FailureConfig(max_failures=s.max_failures),
+            # Trials checkpoint after every report (full weights for `realign`): keep only the latest.
+            checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
             callbacks=callbacks,
             progress_reporter=make_reporter(cfg),
             verbose=verbose,
         ),
     )
+
+
+def prepare_shared_work(cfg: Any) -> None:
+    """Build the tiny world (first use only, with a progress bar) before trials start, instead of inside
+    the first trials where it would be silent. On a cluster each node builds its own cached copy."""
+    if cfg.experiment.trainable == "realign" and cfg.experiment.world == "tiny":
+        from trainables.worlds import get_world
+
+        get_world(cfg.experiment.world, model=cfg.experiment.model)
 
 
 def run_sweep(cfg: Any, target: RunTarget, *, source_toml: str | None = None,
@@ -396,6 +410,8 @@ def run_sweep(cfg: Any, target: RunTarget, *, source_toml: str | None = None,
 
     os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", EXPERIMENT_CHECKPOINT_PERIOD_S)
     space = space or SearchSpace(cfg)
+    if trainable is None and target.address is None:
+        prepare_shared_work(cfg)
     start_ray(target.address, num_cpus=num_cpus)
     callbacks = [TrialProgress(space, objectives_of(cfg), total=cfg.search.num_samples)] if progress else []
     tuner = build_tuner(cfg, target, space=space, trainable=trainable, callbacks=callbacks, verbose=verbose)
