@@ -13,6 +13,7 @@ sampled point that breaks a constraint fails as that trial's error instead of st
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import socket
@@ -272,12 +273,21 @@ def quiet_output() -> None:
 
     os.environ["RAY_AIR_NEW_OUTPUT"] = "0"
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    controller = logging.getLogger("ray.tune.execution.tune_controller")
+    if not any(isinstance(f, _DropTrialTracebacks) for f in controller.filters):
+        controller.addFilter(_DropTrialTracebacks())
+
+
+class _DropTrialTracebacks(logging.Filter):
+    """Ray logs each failed trial attempt with a full traceback; the progress line already gives the
+    reason and the traceback stays in the trial's ``error.txt``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Trial task failed")
 
 
 def start_ray(address: str | None, num_cpus: int | None = None) -> None:
     """Join ``address`` or start a quiet local Ray; no dashboard, worker output kept out of the console."""
-    import logging
-
     import ray
 
     if ray.is_initialized():

@@ -76,6 +76,10 @@ class TrialProgress(Callback):
         print(f"{self._count(trials, trial)} trial {trial.trial_id} ok     {scores}{extra} "
               f"{self._languages(trial)}{took}", file=self._out(), flush=True)
 
+    def on_trial_recover(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+        print(f"{' ' * len(self._count(trials, trial))} trial {trial.trial_id} retry  "
+              f"after {error_reason(trial)}", file=self._out(), flush=True)
+
     def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         print(f"{self._count(trials, trial)} trial {trial.trial_id} FAILED {error_reason(trial)} "
               f"{self._languages(trial)}", file=self._out(), flush=True)
