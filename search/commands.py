@@ -112,10 +112,10 @@ def _finish(results: Any, run_dir: str, write: bool) -> int:
     ok = sum(r.error is None for r in results)
     print(f"sweep finished: {ok} of {len(results)} trials succeeded; run directory {run_dir}")
     if write:
-        from search.driver import _is_uri
+        from search.driver import is_uri
         from search.report import report_run
 
-        out = None if not _is_uri(run_dir) else Path.cwd() / "report"
+        out = None if not is_uri(run_dir) else Path.cwd() / "report"
         report, files = report_run(run_dir, out)
         _print_summary(report, files)
     return 0 if ok else 1

@@ -28,8 +28,8 @@ from urllib.parse import urlparse
 from search.pareto import Objective
 from spaces.errors import ConfigError
 
-CONFIG_JSON = "search_config.json"   # cfg.to_dict(): what the sweep really used, for reading
-CONFIG_TOML = "search_config.toml"   # the TOML the user gave (or the embedded default), for reloading
+CONFIG_JSON = "search_config.json"   # cfg.to_dict() with CLI overrides: what resume/report reload
+CONFIG_TOML = "search_config.toml"   # the TOML the user gave (or the embedded default), for people
 RUN_INFO = "run_info.json"           # CLI overrides and where Ray ran
 SAMPLERS = ("tpe", "nsga2", "random")
 DEFAULT_STORAGE = "~/realign-search-runs"
@@ -44,7 +44,6 @@ class SearchSpace:
 
     A plain class (not closures) because Ray pickles the Optuna searcher — and with it the
     define-by-run callable — into the experiment checkpoint with the standard ``pickle`` module.
-    Tests substitute a subclass to drive the search with a closed-form objective.
     """
 
     def __init__(self, cfg: Any) -> None:
@@ -107,20 +106,20 @@ class RunTarget:
 
     @property
     def is_uri(self) -> bool:
-        return _is_uri(self.storage_path)
+        return is_uri(self.storage_path)
 
     @property
     def run_dir(self) -> str:
         return f"{self.storage_path.rstrip('/')}/{self.name}" if self.is_uri else str(Path(self.storage_path, self.name))
 
 
-def _is_uri(path: str) -> bool:
+def is_uri(path: str) -> bool:
     return bool(re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]+://", path))
 
 
 def check_storage(storage_path: str) -> str:
     """Absolute local path or the URI itself, refused when it cannot hold a run (nothing is created)."""
-    if _is_uri(storage_path):
+    if is_uri(storage_path):
         import pyarrow.fs
 
         try:
@@ -162,7 +161,7 @@ def check_address(address: str | None, timeout_s: float = 3.0) -> None:
 def default_name(cfg: Any, storage_path: str) -> str:
     """``experiment.name``; with a timestamp appended when that run directory is already taken."""
     name = getattr(cfg.experiment, "name", None) or "sweep"
-    if _is_uri(storage_path) or not _holds_files(Path(storage_path, name)):
+    if is_uri(storage_path) or not _holds_files(Path(storage_path, name)):
         return name
     return f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
 
@@ -187,9 +186,24 @@ def plan_run(cfg: Any, *, storage_path: str | None = None, name: str | None = No
         raise ConfigError("--name", f"{target.run_dir!r} already holds a run; use `realign-search resume "
                           f"{target.run_dir}` to continue it or pick another --name")
     check_address(address)
+    check_optuna_storage(getattr(cfg.search, "optuna_storage", ""))
     if trainable is None:
         load_trainable(cfg)
     return target
+
+
+def check_optuna_storage(url: str | None) -> None:
+    """Open the Optuna RDB (creating its tables, as the sweep would) so a bad URL fails before Ray starts."""
+    if not url:
+        return
+    import optuna
+
+    try:
+        optuna.storages.RDBStorage(url)
+    except Exception as err:  # sqlalchemy / driver errors vary by backend
+        reason = " ".join(str(err).split("\n")[0].split())  # sqlalchemy appends a help-link line
+        raise ConfigError("search.optuna_storage", f"cannot open {url!r}: {type(err).__name__}: {reason}",
+                          ["sqlite:///PATH.db", "postgresql://USER@HOST/DB", "mysql://USER@HOST/DB"]) from None
 
 
 def load_trainable(cfg: Any) -> Callable[[dict], Any]:
@@ -313,7 +327,7 @@ def ray_temp_dir() -> str:
 
 # --------------------------------------------------------------------------------------- run directory
 def write_text(run_dir: str, name: str, text: str) -> None:
-    if _is_uri(run_dir):
+    if is_uri(run_dir):
         import pyarrow.fs
 
         fs, root = pyarrow.fs.FileSystem.from_uri(run_dir)
@@ -326,7 +340,7 @@ def write_text(run_dir: str, name: str, text: str) -> None:
 
 
 def read_text(run_dir: str, name: str) -> str | None:
-    if _is_uri(run_dir):
+    if is_uri(run_dir):
         import pyarrow.fs
 
         fs, root = pyarrow.fs.FileSystem.from_uri(run_dir)

@@ -384,14 +384,14 @@ def heuristic_names(cfg: Any) -> dict[tuple[str, ...], str]:
 
 def report_run(run_dir: str, out_dir: str | Path | None = None, *, cfg: Any | None = None) -> tuple[Report, ReportFiles]:
     """Read the sweep in ``run_dir`` and write its report (default ``RUN_DIR/report``; a URI run needs --out)."""
-    from search.driver import _is_uri, objectives_of
+    from search.driver import is_uri, objectives_of
     from search.resume import check_run_dir, load_saved_config, normalise_run_dir
     from spaces.config import warm_start_points
     from spaces.errors import ConfigError
 
     run_dir = normalise_run_dir(run_dir)
     check_run_dir(run_dir)
-    if out_dir is None and _is_uri(run_dir):
+    if out_dir is None and is_uri(run_dir):
         raise ConfigError("--out", f"{run_dir!r} is remote; give a local --out directory for the report")
     cfg = cfg if cfg is not None else load_saved_config(run_dir)
     sampled = [spec.name for spec in cfg.specs() if spec.sampled]

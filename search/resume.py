@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from search.driver import (
-    CONFIG_JSON, EXPERIMENT_CHECKPOINT_PERIOD_S, RUN_INFO, SearchSpace, _is_uri, check_address,
+    CONFIG_JSON, EXPERIMENT_CHECKPOINT_PERIOD_S, RUN_INFO, SearchSpace, is_uri, check_address,
     make_trainable, quiet_output, read_text, start_ray,
 )
 from spaces.errors import ConfigError
@@ -24,14 +24,14 @@ from spaces.errors import ConfigError
 
 def normalise_run_dir(run_dir: str | os.PathLike) -> str:
     text = str(run_dir)
-    return text.rstrip("/") if _is_uri(text) else str(Path(text).expanduser().resolve())
+    return text.rstrip("/") if is_uri(text) else str(Path(text).expanduser().resolve())
 
 
 def check_run_dir(run_dir: str) -> None:
     """Refuse a path that is not a sweep Ray can restore (before Ray starts)."""
     from ray import tune
 
-    if not _is_uri(run_dir) and not Path(run_dir).is_dir():
+    if not is_uri(run_dir) and not Path(run_dir).is_dir():
         raise ConfigError("RUN_DIR", f"{run_dir!r} is not a directory; give the run directory `run` printed")
     try:
         ok = tune.Tuner.can_restore(run_dir)

@@ -118,3 +118,9 @@ def test_resume_and_report_refuse_what_is_not_a_run(tmp_path, capsys, command):
     code = main([command, str(tmp_path / "missing")])
     _refused(code, capsys.readouterr().err, "RUN_DIR", "not a directory")
     assert not (tmp_path / "missing").exists()
+
+
+def test_unopenable_optuna_storage(tmp_path, capsys):
+    text = MINIMAL_TOML.replace("[search]", f'[search]\noptuna_storage = "sqlite:///{tmp_path}/no/such/dir/s.db"')
+    code, err = _run(tmp_path, capsys, str(_config(tmp_path, text)))
+    _refused(code, err, "search.optuna_storage")
