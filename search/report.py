@@ -31,7 +31,8 @@ REPORT_DIR = "report"
 
 @dataclass
 class TrialRecord:
-    """One trial as the report sees it; ``status`` is ``ok`` (finished), ``failed`` or ``unfinished``."""
+    """One trial as the report sees it; ``status``: ``ok`` (finished), ``stopped`` (early, by ASHA),
+    ``failed`` or ``unfinished``. Only ``ok`` trials are compared (front, best per size, hypervolume)."""
 
     trial_id: str
     status: str
@@ -131,6 +132,8 @@ def collect_trials(run_dir: str, *, warm_points: Sequence[Mapping[str, Any]] = (
         languages = list(flat.pop("languages", None) or trial.config.get("languages") or [])
         error = _error_text(trial) if trial.status == "ERROR" else None
         status = {"TERMINATED": "ok", "ERROR": "failed"}.get(trial.status, "unfinished")
+        if status == "ok" and result.get("phase", "final") != "final":
+            status = "stopped"  # ended by the scheduler (ASHA): an intermediate score, not comparable
         metrics = {k: v for k, v in result.items()
                    if isinstance(v, (int, float)) and not isinstance(v, bool) and not k.startswith("score/")}
         scores = {k.split("/", 1)[1]: float(v) for k, v in result.items()
@@ -220,9 +223,9 @@ def markdown(report: Report, title: str) -> str:
     objs = report.objectives
     header = ["size", "languages", *[o.metric for o in objs if o.metric != "n_languages"], "hyperparameters", "trial"]
     lines = [f"# {title}", ""]
-    counts = {s: sum(t.status == s for t in report.trials) for s in ("ok", "failed", "unfinished")}
-    lines += [f"Trials: {len(report.trials)} ({counts['ok']} finished, {counts['failed']} failed, "
-              f"{counts['unfinished']} unfinished). Objectives: "
+    counts = {s: sum(t.status == s for t in report.trials) for s in ("ok", "stopped", "failed", "unfinished")}
+    lines += [f"Trials: {len(report.trials)} ({counts['ok']} finished, {counts['stopped']} stopped early, "
+              f"{counts['failed']} failed, {counts['unfinished']} unfinished). Objectives: "
               + ", ".join(f"{o.metric} ({o.mode})" for o in objs) + ".", ""]
     if report.hypervolume is not None:
         lines += [f"Hypervolume: {report.hypervolume:.6g} (reference point "
