@@ -142,3 +142,20 @@ def test_bad_layer_is_a_config_error() -> None:
     enc = world.tokenizer()(["a cat"], return_tensors="pt")
     with pytest.raises(ConfigError, match="realign.layer"):
         encoder_layer_states(encoder, enc["input_ids"], enc["attention_mask"], 7)
+
+
+def test_length_grouped_encoding_equals_one_call() -> None:
+    world = fake_world()
+    tok = world.tokenizer()
+    pairs = world.parallel("hau_Latn")
+    batch = tok(pairs["src"][:5] + pairs["tgt"][:5], padding=True, return_tensors="pt")
+    torch.manual_seed(0)
+    realigner = Realigner(AutoModel.from_pretrained(world.model_path()), tok.all_special_ids).eval()
+    with torch.no_grad():
+        one = realigner.embed(batch["input_ids"], batch["attention_mask"])
+        realigner.length_groups = 3
+        grouped = realigner.embed(batch["input_ids"], batch["attention_mask"])
+    assert torch.allclose(one, grouped, atol=1e-5)
+    realigner.train()
+    realigner(batch["input_ids"], batch["attention_mask"]).backward()
+    assert realigner.encoder.embeddings.word_embeddings.weight.grad.abs().sum() > 0

@@ -99,19 +99,41 @@ class Realigner(nn.Module):
     """
 
     def __init__(self, encoder: nn.Module, special_ids: Iterable[int], *, proj_dim: int = 128,
-                 temperature: float = 0.1, layer: int = -1) -> None:
+                 temperature: float = 0.1, layer: int = -1, length_groups: int = 1) -> None:
         super().__init__()
         self.encoder = encoder
         self.head = ProjectionHead(encoder.config.hidden_size, proj_dim)
         self.special_ids = sorted(set(special_ids))
         self.temperature = temperature
         self.layer = layer
+        self.length_groups = length_groups
+
+    def pooled(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Mean-pooled layer-L states [B, d] of one padded batch."""
+        hidden = encoder_layer_states(self.encoder, input_ids, attention_mask, self.layer)
+        return mean_pool(hidden, content_mask(input_ids, attention_mask, self.special_ids))
 
     def embed(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """Projected sentence embeddings [B, p]."""
-        hidden = encoder_layer_states(self.encoder, input_ids, attention_mask, self.layer)
-        pooled = mean_pool(hidden, content_mask(input_ids, attention_mask, self.special_ids))
-        return self.head(pooled)
+        """Projected sentence embeddings [B, p].
+
+        With ``length_groups`` > 1 the batch is encoded in that many length-sorted slices, each cut to
+        its own longest sentence. Padding changes nothing (it is masked out of attention and pooling),
+        so the result is the same as one call, but a translation twice as long as its English source no
+        longer pads all 2N sentences to its length: on CPU, where cost follows tokens, a step gets ~1.5x
+        cheaper; on GPU one big call is better (``length_groups=1``).
+        """
+        if self.length_groups <= 1:
+            return self.head(self.pooled(input_ids, attention_mask))
+        lengths = attention_mask.sum(dim=1)
+        order = torch.argsort(lengths)
+        parts = []
+        for rows in torch.tensor_split(order, min(self.length_groups, len(order))):
+            width = int(lengths[rows].max())
+            parts.append(self.pooled(input_ids[rows, :width], attention_mask[rows, :width]))
+        pooled = torch.cat(parts)
+        inverse = torch.empty_like(order)
+        inverse[order] = torch.arange(len(order), device=order.device)
+        return self.head(pooled[inverse])
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         if input_ids.shape[0] % 2:
