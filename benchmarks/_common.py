@@ -22,6 +22,7 @@ from typing import Any
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # no per-load weight report between tables
 
 
 def repo_root() -> str:

@@ -6,12 +6,14 @@ waits for the tiny world to be built.
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 import pytest
 
 from _fake_world import fake_world
-from benchmarks import _common, realign_throughput, search_efficiency
+from benchmarks import _common, realign_throughput, search_efficiency, trial_setup
 
 
 def table_rows(text: str, first_header: str) -> list[list[str]]:
@@ -115,3 +117,31 @@ def test_exhaustive_front_bounds_every_search() -> None:
     assert result["n_subsets"] == 2 ** len(pool) - 1
     for by_n in result["results"].values():
         assert by_n[2][0] <= by_n[6][0] <= result["exhaustive"] + 1e-12  # more trials never lose area
+
+
+# ------------------------------------------------------------------------------------------ trial set-up
+def test_trial_setup_quick_prints_cache_reuse_and_ray_overhead(capsys, monkeypatch) -> None:
+    here = Path(__file__).resolve().parent  # Ray's workers must import the fake world too
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(here), str(here.parent), os.environ.get("PYTHONPATH", "")]))
+    assert trial_setup.main(["--quick", "--languages", "de,hau_Latn", "--new-languages", "yor_Latn"],
+                            world=fake_world()) == 0
+    out = capsys.readouterr().out
+    setup = table_rows(out, "trial")
+    assert [row[0] for row in setup] == ["trial 1", "trial 2", "trial 3", "worker"]
+    assert setup[0][3] == "1.0x" and all(float(row[2]) >= 0 for row in setup)
+    ray_rows = table_rows(out, "how")
+    assert [row[0].split(" ")[0] for row in ray_rows] == ["direct", "Ray"]
+    direct, tuner = (float(row[1]) for row in ray_rows)
+    assert float(ray_rows[1][3]) == pytest.approx(tuner - direct, abs=0.011)
+    assert 0 < float(ray_rows[1][2]) <= tuner  # the trainable's own time is part of the Tuner's wall time
+
+
+def test_setup_cache_starts_empty_but_for_the_linked_world(tmp_path) -> None:
+    world_dir = tmp_path / "built" / "v1-seed0"
+    world_dir.mkdir(parents=True)
+    (world_dir / "world.json").write_text("{}")
+    root = trial_setup.seeded_cache(world_dir, tmp_path / "cache")
+    assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*")) == ["tinyworld", "tinyworld/v1-seed0"]
+    link = root / "tinyworld" / "v1-seed0"
+    assert link.is_symlink() and link.resolve() == world_dir.resolve()
+    assert (link / "world.json").read_text() == "{}"
