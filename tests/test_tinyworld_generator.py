@@ -140,7 +140,7 @@ def test_close_languages_share_more_surface_with_english():
     far = _shared_letters(english, profile("zul_Latn").lexicon)
     assert near > mid > far
     # Same family: Zulu is much closer to Xhosa than to English.
-    assert _shared_letters(profile("zul_Latn").lexicon, profile("xho_Latn").lexicon) > far + 0.2
+    assert _shared_letters(profile("zul_Latn").lexicon, profile("xho_Latn").lexicon) > far + 0.15
 
 
 def test_unseen_and_evaluation_only_languages_are_not_pretrained_on():

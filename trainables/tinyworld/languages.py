@@ -38,6 +38,19 @@ class LanguageProfile:
         return FULL_STOP.get(self.script, ".")
 
 
+def featural_closeness(code: str) -> float:
+    """1 for English's featural neighbourhood, 0 at the far end of the catalog."""
+    featural = (load_typology().distance("featural", ENGLISH, code) - _FEATURAL_NEAR) / (_FEATURAL_FAR - _FEATURAL_NEAR)
+    return 1.0 - min(max(featural, 0.0), 1.0)
+
+
+def shared_vocabulary_rate(code: str) -> float:
+    """Share of non-Indo-European concepts that descend from English roots: 0.6 x featural closeness."""
+    if code == ENGLISH or load_catalog().get(code).family == "Indo-European":
+        return 0.0
+    return 0.6 * featural_closeness(code)
+
+
 def divergence_from_english(code: str) -> float:
     """Sound-change rate driver: featural distance from English, plus genetic distance within Indo-European.
 
@@ -46,12 +59,9 @@ def divergence_from_english(code: str) -> float:
     """
     if code == ENGLISH:
         return 0.0
-    typ = load_typology()
-    lang = load_catalog().get(code)
-    featural = (typ.distance("featural", ENGLISH, code) - _FEATURAL_NEAR) / (_FEATURAL_FAR - _FEATURAL_NEAR)
-    featural = min(max(featural, 0.0), 1.0)
-    if lang.family == "Indo-European":
-        return 0.5 * featural + 0.5 * typ.distance("genetic", ENGLISH, code)
+    featural = 1.0 - featural_closeness(code)
+    if load_catalog().get(code).family == "Indo-European":
+        return 0.5 * featural + 0.5 * load_typology().distance("genetic", ENGLISH, code)
     return 0.15 + 0.45 * featural
 
 
@@ -72,5 +82,6 @@ def profile(code: str, seed: int = 0) -> LanguageProfile:
         adjective_before=syntax.get("S_ADJECTIVE_BEFORE_NOUN", 1.0) >= syntax.get("S_ADJECTIVE_AFTER_NOUN", 0.0),
         adposition_after=syntax.get("S_ADPOSITION_AFTER_NOUN", 0.0) > syntax.get("S_ADPOSITION_BEFORE_NOUN", 0.0),
         article=article, divergence=divergence,
-        lexicon=language_lexicon(lang.code, lang.family, divergence, seed),
+        lexicon=language_lexicon(lang.code, lang.family, divergence, seed,
+                                 shared_rate=shared_vocabulary_rate(lang.code)),
     )

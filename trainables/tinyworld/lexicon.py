@@ -103,13 +103,21 @@ def family_protolexicon(family: str, seed: int) -> dict[str, str]:
     return forms
 
 
-def language_lexicon(code: str, family: str, divergence: float, seed: int) -> dict[str, str]:
+def language_lexicon(code: str, family: str, divergence: float, seed: int,
+                     shared_rate: float = 0.0) -> dict[str, str]:
     """Concept -> Latin phonemic form for one language.
 
     ``divergence`` in [0, 1] sets the sound-change rate; content words also take a language-specific
     ending unless the language is very close to English, so even cognates differ in their last subword.
+    ``shared_rate`` is the share of concepts whose form descends from the English (Indo-European) root
+    instead of the family's own (loans, internationalisms): it lets surface overlap with English fall off
+    gradually with distance even outside Indo-European, as it does in real vocabularies.
     """
-    proto = family_protolexicon(family, seed)
+    proto = dict(family_protolexicon(family, seed))
+    loans = stable_rng("loans", code, seed)
+    for concept in CONCEPTS:
+        if loans.random() < shared_rate:
+            proto[concept] = concept
     rng = stable_rng("lexicon", code, seed)
     rate = 0.05 + 0.6 * divergence
     ending = random_word(rng, 1)[: rng.choice((1, 2))] if divergence > 0.15 else ""

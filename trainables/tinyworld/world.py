@@ -32,7 +32,7 @@ from trainables.tinyworld.pretrain import EncoderSpec, pretrain, train_tokenizer
 from trainables.tinyworld.scripts import transliterate
 
 # Bump whenever generated data or the encoder would change: it is part of the cache key.
-VERSION = 1
+VERSION = 2
 MANIFEST = "world.json"
 
 
