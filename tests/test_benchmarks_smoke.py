@@ -73,8 +73,6 @@ def test_realign_throughput_quick_prints_both_loops_and_the_ratio(capsys) -> Non
 
 def test_reference_loop_trains_the_same_loss_on_full_length_inputs() -> None:
     """Same weights and data: the reference loop's first loss equals the product's on the same batch."""
-    import copy
-
     import torch
 
     from spaces.trial_config import RealignParams, TrialConfig
@@ -84,8 +82,12 @@ def test_reference_loop_trains_the_same_loss_on_full_length_inputs() -> None:
     world = fake_world()
     trial = TrialConfig(languages=("de",), targets=("en",), realign=RealignParams(steps=1, batch_size=4))
     run = TrialRun(trial, world, select_device("cpu", threads=1))
-    ref = realign_throughput.ReferenceLoop(copy.deepcopy(run.realigner), world.tokenizer(), world, ["de"],
-                                           batch_size=4, max_length=96, lr=0.0, device=torch.device("cpu"))
+    ref = realign_throughput.ReferenceLoop(realign_throughput.paper_realigner(run.realigner), world.tokenizer(),
+                                           world, ["de"], batch_size=4, max_length=96, lr=0.0,
+                                           device=torch.device("cpu"))
+    fed = realign_throughput.Counted.attach(ref.realigner.encoder)
+    ref.run(2)
+    assert (fed.sentences, fed.positions) == (2 * 8, 2 * 8 * 96)  # one call of 2N full-length rows per step
     src, tgt = ref.pairs[0]
     assert src["input_ids"].shape[1] == 96
     rows = torch.arange(4)
