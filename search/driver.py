@@ -286,6 +286,8 @@ def quiet_output() -> None:
     import optuna
 
     os.environ["RAY_AIR_NEW_OUTPUT"] = "0"
+    # Saving the experiment state at every step (and after each kept checkpoint) is deliberate here.
+    os.environ.setdefault("TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S", "0")
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     controller = logging.getLogger("ray.tune.execution.tune_controller")
     if not any(isinstance(f, _DropTrialTracebacks) for f in controller.filters):
