@@ -25,11 +25,16 @@ TOKEN_TASKS = ("pos", "ner")
 
 def load_encoder(model_path: str) -> PreTrainedModel:
     """The pretrained encoder from a local directory (never the hub), without BERT's unused pooler."""
-    hf_logging.disable_progress_bar()  # one bar per trial per worker would bury Ray's progress table
+    # One progress bar and one "unexpected keys: MLM head" report per trial would bury Ray's table.
+    hf_logging.disable_progress_bar()
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
     try:
         return AutoModel.from_pretrained(model_path, add_pooling_layer=False, local_files_only=True)
     except TypeError:  # architectures without a pooler option
         return AutoModel.from_pretrained(model_path, local_files_only=True)
+    finally:
+        hf_logging.set_verbosity(verbosity)
 
 
 class TokenClassificationHead(nn.Module):
