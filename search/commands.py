@@ -128,4 +128,6 @@ def _print_summary(report: Any, files: Any) -> None:
     hv = f"; hypervolume {report.hypervolume:.4g}" if report.hypervolume is not None else ""
     print(f"Pareto front (n_languages:{metric}): {front or '(empty)'}{hv}; "
           f"{len(report.failed)} failed trial(s)")
-    print(f"report: {files.markdown} (plots {files.front_png.name}, {files.heatmap_png.name}; JSON {files.json.name})")
+    plots = (f"plots {files.front_png.name}, {files.heatmap_png.name}" if files.front_png is not None
+             else "no plots: pip install 'realign-search[plots]'")
+    print(f"report: {files.markdown} ({plots}; JSON {files.json.name})")

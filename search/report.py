@@ -219,7 +219,7 @@ def _trial_row(t: TrialRecord, objectives: Sequence[Objective]) -> list[str]:
             hparams, t.trial_id + (f" ({marks})" if marks else "")]
 
 
-def markdown(report: Report, title: str) -> str:
+def markdown(report: Report, title: str, with_plots: bool = True) -> str:
     objs = report.objectives
     header = ["size", "languages", *[o.metric for o in objs if o.metric != "n_languages"], "hyperparameters", "trial"]
     lines = [f"# {title}", ""]
@@ -231,7 +231,8 @@ def markdown(report: Report, title: str) -> str:
         lines += [f"Hypervolume: {report.hypervolume:.6g} (reference point "
                   + ", ".join(f"{o.metric}={_num(r)}" for o, r in zip(objs, report.reference)) + ").", ""]
     lines += ["## Pareto front", "", *_table([_trial_row(t, objs) for t in report.front], header), ""]
-    lines += ["![score vs number of languages](front.png)", "", "![per-language scores](heatmap.png)", ""]
+    if with_plots:
+        lines += ["![score vs number of languages](front.png)", "", "![per-language scores](heatmap.png)", ""]
     lines += [f"## Best configuration per size (by {objs[0].metric})", "",
               *_table([_trial_row(t, objs) for t in report.best_per_size.values()], header), ""]
     lines += ["## Failed trials", ""]
@@ -345,20 +346,28 @@ def plot_heatmap(report: Report, path: Path) -> None:
 
 @dataclass(frozen=True)
 class ReportFiles:
+    """Paths written; the PNGs are None when matplotlib (extra ``plots``) is not installed."""
+
     markdown: Path
     json: Path
-    front_png: Path
-    heatmap_png: Path
+    front_png: Path | None
+    heatmap_png: Path | None
 
 
 def write_report(report: Report, out_dir: Path, title: str) -> ReportFiles:
     out_dir.mkdir(parents=True, exist_ok=True)
-    files = ReportFiles(out_dir / "report.md", out_dir / "report.json", out_dir / "front.png",
-                        out_dir / "heatmap.png")
-    files.markdown.write_text(markdown(report, title), encoding="utf-8")
+    try:
+        import matplotlib  # noqa: F401  (the PNGs are optional: extra `plots`)
+
+        pngs: tuple[Path | None, Path | None] = (out_dir / "front.png", out_dir / "heatmap.png")
+    except ImportError:
+        pngs = (None, None)
+    files = ReportFiles(out_dir / "report.md", out_dir / "report.json", *pngs)
+    files.markdown.write_text(markdown(report, title, with_plots=files.front_png is not None), encoding="utf-8")
     files.json.write_text(json.dumps(to_json(report), indent=2), encoding="utf-8")
-    plot_front(report, files.front_png)
-    plot_heatmap(report, files.heatmap_png)
+    if files.front_png is not None and files.heatmap_png is not None:
+        plot_front(report, files.front_png)
+        plot_heatmap(report, files.heatmap_png)
     return files
 
 
