@@ -107,3 +107,26 @@ def test_plan_creates_nothing(cfg, tmp_path):
     target = plan_run(cfg, storage_path=str(tmp_path / "deep" / "runs"), trainable=fake_trainable)
     assert target.name == "mini" and target.run_dir == str(tmp_path / "deep" / "runs" / "mini")
     assert not (tmp_path / "deep").exists()
+
+
+def test_progress_lines(tmp_path):
+    import io
+    from types import SimpleNamespace
+
+    from search.progress import TrialProgress
+
+    error = tmp_path / "error.txt"
+    error.write_text("Traceback (most recent call last):\n  ...\nRuntimeError: NaN loss\n")
+    out = io.StringIO()
+    cb = TrialProgress(SearchSpace(None), objectives_of(SimpleNamespace(search=SimpleNamespace(
+        objectives=("unseen_lrl:max", "n_languages:min")))), total=4, stream=out)
+    done = SimpleNamespace(trial_id="t1", status="TERMINATED")
+    ok = SimpleNamespace(trial_id="t2", status="RUNNING", config={"languages": ["sw", "yo"]},
+                         last_result={"unseen_lrl": 0.61234, "n_languages": 2, "time_total_s": 12.34})
+    bad = SimpleNamespace(trial_id="t3", status="RUNNING", config={"languages": list("abcdefghijklmn")},
+                          error_file=str(error))
+    cb.on_trial_complete(0, [done, ok, bad], ok)
+    cb.on_trial_error(0, [done, ok, bad], bad)
+    first, second = out.getvalue().splitlines()
+    assert first == "[  2/4] trial t2 ok     unseen_lrl=0.6123 n_languages=2 [sw,yo] 12.3s"
+    assert second == "[  2/4] trial t3 FAILED RuntimeError: NaN loss [a,b,c,d,e,f,g,h,i,j,k,l,+2]"
