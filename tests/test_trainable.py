@@ -30,10 +30,16 @@ def ray_session():
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
     here = Path(__file__).resolve().parent
     path = os.pathsep.join([str(here), str(here.parent), os.environ.get("PYTHONPATH", "")])
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
-             runtime_env={"env_vars": {"HF_HUB_OFFLINE": "1", "PYTHONPATH": path}})
+    saved = {key: os.environ.get(key) for key in ("PYTHONPATH", "HF_HUB_OFFLINE")}
+    os.environ.update(PYTHONPATH=path, HF_HUB_OFFLINE="1")  # workers inherit the driver's environment
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield ray
     ray.shutdown()
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 def _fit(trainable, storage: Path, max_failures: int = 0):
