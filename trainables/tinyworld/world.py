@@ -16,6 +16,7 @@ import time
 from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import datasets
 from tqdm.auto import tqdm
@@ -28,8 +29,10 @@ from trainables.tinyworld.generator import (SPLITS, TASKS, Generator, Sizes, par
                                             pretraining_languages, task_splits)
 from trainables.tinyworld.languages import profile
 from trainables.tinyworld.lexicon import name_pool
-from trainables.tinyworld.pretrain import EncoderSpec, pretrain, train_tokenizer
 from trainables.tinyworld.scripts import transliterate
+
+if TYPE_CHECKING:  # the model classes cost seconds to import; only a build needs them
+    from trainables.tinyworld.pretrain import EncoderSpec
 
 # Bump whenever generated data or the encoder would change: it is part of the cache key.
 VERSION = 2
@@ -116,9 +119,12 @@ def _check_choice(field: str, value: str, allowed: list[str] | tuple[str, ...], 
         raise ConfigError(field, f"{value!r} {problem or 'is not allowed'}", allowed)
 
 
-def build_world(seed: int, target: Path, sizes: Sizes = Sizes(), spec: EncoderSpec = EncoderSpec(),
+def build_world(seed: int, target: Path, sizes: Sizes = Sizes(), spec: EncoderSpec | None = None,
                 progress: bool = True) -> Path:
     """Generate every dataset, train the tokenizer, pretrain the encoder; write into ``target``."""
+    from trainables.tinyworld.pretrain import EncoderSpec, pretrain, train_tokenizer
+
+    spec = EncoderSpec() if spec is None else spec
     started = time.time()
     catalog = load_catalog()
     gen = Generator(seed, sizes)
@@ -173,7 +179,7 @@ def world_path(seed: int = 0) -> Path:
 
 
 def ensure_world(seed: int = 0, rebuild: bool = False, progress: bool = True, sizes: Sizes = Sizes(),
-                 spec: EncoderSpec = EncoderSpec()) -> Path:
+                 spec: EncoderSpec | None = None) -> Path:
     """The built world's directory, building it (once, under a lock) if it is missing."""
     final = world_path(seed)
     if (final / MANIFEST).exists() and not rebuild:
