@@ -87,8 +87,10 @@ def main() -> None:
     xs = [distance[c] for c in targets]
     for name in setups:
         ys = [means[name][c] for c in targets]
+        pearson, spearman = pearsonr(xs, ys), spearmanr(xs, ys)
         print(f"\n{name}: zero-shot score vs featural distance from English: "
-              f"Pearson {pearsonr(xs, ys)[0]:+.3f}, Spearman {spearmanr(xs, ys)[0]:+.3f} (n={len(xs)})")
+              f"Pearson {pearson[0]:+.3f} (p={pearson[1]:.1g}), Spearman {spearman[0]:+.3f} "
+              f"(p={spearman[1]:.1g}) (n={len(xs)})")
 
     print("\n| setup | subset size | unseen-LRL targets | unseen_lrl realigned (mean ± sd over seeds) | "
           "baseline on the same targets | gain |")
