@@ -213,4 +213,10 @@ def main(argv: Sequence[str] | None = None, world=None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from spaces.errors import ConfigError
+
+    try:
+        raise SystemExit(main())
+    except ConfigError as err:  # e.g. --device cuda on a machine without a GPU
+        print(f"realign_throughput: {err}", file=sys.stderr)
+        raise SystemExit(2) from None
