@@ -2,7 +2,8 @@
 
 Tokenising is the part of a trial's set-up that does not depend on its hyperparameters, so it is done
 once per (tokenizer, dataset, max length, encoding kind) and stored under ``cache_dir("tokenised")``
-as flat int32 arrays with offsets (ragged rows): loading is a single ``np.load``, no Arrow/pickle work.
+as flat int32 arrays with offsets (ragged rows), one ``.npy`` each: loading memory-maps them, no
+Arrow/pickle work, and a trial reads only the pages of the rows it samples.
 Every later trial -- in this process, another Ray worker, or another sweep -- reads that file.
 
 Batching sorts by length (buckets) so padding, which costs as much compute as real tokens, stays small.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 import weakref
 from collections.abc import Callable, Iterator, Sequence
@@ -26,7 +28,7 @@ from transformers import PreTrainedTokenizerBase
 from trainables.cache import cache_dir
 
 IGNORE = -100  # label of positions that carry no loss (non-first subwords, specials, padding)
-FORMAT_VERSION = "1"  # bump when the on-disk layout or an encoding rule changes
+FORMAT_VERSION = "2"  # bump when the on-disk layout or an encoding rule changes
 
 
 @dataclass
@@ -56,26 +58,31 @@ class Encoded:
         return Encoded(ragged, {name: arr[:n] for name, arr in self.scalars.items()})
 
     def save(self, path: Path) -> None:
+        """One ``.npy`` per array in directory ``path`` (memory-mappable, unlike ``.npz``)."""
         arrays = {f"r.{k}.values": v for k, (v, _) in self.ragged.items()}
         arrays |= {f"r.{k}.offsets": o for k, (_, o) in self.ragged.items()}
         arrays |= {f"s.{k}": v for k, v in self.scalars.items()}
-        # write-then-rename: concurrent trials may build the same entry; readers never see half a file
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp.npz")
-        os.close(fd)
-        np.savez(tmp, **arrays)
-        os.replace(tmp, path)
+        # write-then-rename: concurrent trials may build the same entry; readers never see half of it
+        tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
+        for name, array in arrays.items():
+            np.save(tmp / f"{name}.npy", array)
+        try:
+            os.rename(tmp, path)
+        except OSError:  # another process finished the same entry first: keep theirs
+            shutil.rmtree(tmp, ignore_errors=True)
 
     @classmethod
     def load(cls, path: Path) -> Encoded:
-        with np.load(path) as data:
-            out = cls()
-            for key in data.files:
-                kind, name, *rest = key.split(".")
-                if kind == "s":
-                    out.scalars[name] = data[key]
-                elif rest == ["values"]:
-                    out.ragged[name] = (data[key], data[f"r.{name}.offsets"])
-            return out
+        """Memory-mapped: a trial touches only the rows it samples (a real corpus can be gigabytes)."""
+        out = cls()
+        for file in sorted(path.glob("*.npy")):
+            kind, name, *rest = file.stem.split(".")
+            if kind == "s":
+                out.scalars[name] = np.load(file, mmap_mode="r")
+            elif rest == ["values"]:
+                out.ragged[name] = (np.load(file, mmap_mode="r"),
+                                    np.load(path / f"r.{name}.offsets.npy", mmap_mode="r"))
+        return out
 
 
 def _ragged(rows: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
@@ -158,8 +165,8 @@ def encode_cached(kind: str, tokenizer: PreTrainedTokenizerBase, ds: datasets.Da
                     FORMAT_VERSION])
     if key in _MEMORY:
         return _MEMORY[key]
-    path = cache_dir("tokenised") / f"{key}.npz"
-    if path.exists():
+    path = cache_dir("tokenised") / key
+    if path.is_dir():
         encoded = Encoded.load(path)
     else:
         encoded = ENCODERS[kind](tokenizer, ds, max_length)
