@@ -150,3 +150,25 @@ def test_small_build_is_complete_and_loadable(tmp_path, monkeypatch):
     world = world_module.load_world(12, build_if_missing=False)
     assert len(world.task("ner", "sw", "test")) == 5  # XTREME's code for Swahili resolves
     assert world.tokenizer().unk_token_id not in world.tokenizer()(world.parallel("th")[0]["tgt"])["input_ids"]
+
+
+def test_tokenizer_training_is_identical_across_processes():
+    """Rust hash maps are seeded per process; WordPieceTrainer leaked that into its vocabulary
+    (huggingface/tokenizers#1794). Two fresh processes must train the very same tokenizer."""
+    import subprocess
+    import sys
+
+    script = (
+        "import hashlib\n"
+        "from trainables.tinyworld.generator import Generator, pretraining_languages\n"
+        "from trainables.tinyworld.world import world_alphabet\n"
+        "from trainables.tinyworld.pretrain import train_tokenizer\n"
+        "g = Generator(0)\n"
+        "texts = [s for lang in pretraining_languages()[:12] for s in g.monolingual(lang, 60)]\n"
+        "tok = train_tokenizer(texts, world_alphabet(0), 2000)\n"
+        "print(hashlib.sha256(tok.backend_tokenizer.to_str().encode()).hexdigest())\n"
+    )
+    digests = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                              cwd=str(__import__("pathlib").Path(__file__).resolve().parents[1])).stdout
+               for _ in range(2)}
+    assert len(digests) == 1 and len(next(iter(digests)).strip()) == 64

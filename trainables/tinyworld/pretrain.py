@@ -17,6 +17,7 @@ from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers,
 from transformers import BertConfig, BertForMaskedLM, DataCollatorForLanguageModeling, PreTrainedTokenizerFast
 
 SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
+WORD_START = "\u2581"  # "▁": marks the first piece of each word, so decoding restores the spaces
 
 
 @dataclass(frozen=True)
@@ -40,19 +41,24 @@ class EncoderSpec:
 
 
 def train_tokenizer(texts: Iterable[str], alphabet: Iterable[str], vocab_size: int) -> PreTrainedTokenizerFast:
-    """WordPiece over whitespace-split words; ``alphabet`` guarantees every character of the world
-    (also of languages left out of pretraining) is in the vocabulary, word-initially and inside words,
-    so no world text ever maps to [UNK]."""
-    chars = sorted(set(alphabet))
-    tok = Tokenizer(models.WordPiece(unk_token="[UNK]", max_input_chars_per_word=100))
+    """Subword tokenizer (BPE over SentencePiece-style ``▁``-marked words, as XLM-R's), trained with
+    ``tokenizers``. ``alphabet`` puts every character of the world (also of languages left out of
+    pretraining) in the vocabulary, so no world text ever maps to [UNK].
+
+    Why not ``WordPieceTrainer``: it assigns ids to its ``##`` continuation tokens in hash-map order, so
+    merge ties -- and hence the vocabulary -- differ from process to process (huggingface/tokenizers
+    #1794; two builds here differed in 14 tokens). With every symbol in the sorted initial alphabet,
+    BPE training is deterministic, and so is the whole world.
+    """
+    chars = sorted(set(alphabet) | {WORD_START})
+    tok = Tokenizer(models.BPE(unk_token="[UNK]"))
     tok.normalizer = normalizers.NFC()  # no lower-casing/accent stripping: it would break scripts
-    tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    tok.decoder = decoders.WordPiece(prefix="##", cleanup=False)  # keep "word ." exactly as written
-    trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=list(SPECIAL_TOKENS),
-                                        initial_alphabet=chars, limit_alphabet=len(chars) + 16,
-                                        show_progress=False)
-    coverage = [" ".join(c + c for c in chars)]  # every char seen at a word start and as '##c'
-    tok.train_from_iterator([*coverage, *texts], trainer=trainer)
+    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement=WORD_START, prepend_scheme="always")
+    tok.decoder = decoders.Metaspace(replacement=WORD_START, prepend_scheme="always")
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=list(SPECIAL_TOKENS),
+                                  initial_alphabet=chars, limit_alphabet=len(chars) + 16,
+                                  show_progress=False)
+    tok.train_from_iterator(texts, trainer=trainer)
     cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
     tok.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
