@@ -254,7 +254,12 @@ def make_searcher(cfg: Any, space: SearchSpace, study_name: str):
 
 
 def make_scheduler(cfg: Any):
-    """ASHA on one metric (the first objective's, unless set), independent of the multi-objective search."""
+    """ASHA on one metric (the first objective's, unless set), independent of the multi-objective search.
+
+    Rungs count fine-tuning epochs (``time_attr="epoch"``), not reports: a ``before`` trial's first report
+    comes after realignment, with no task head yet and NaN scores (epoch 0), so counting reports would
+    compare it against a ``none`` trial's first epoch.
+    """
     asha = getattr(cfg.search, "asha", None)
     if asha is None or not asha.enabled:
         return None
@@ -263,7 +268,7 @@ def make_scheduler(cfg: Any):
     objectives = objectives_of(cfg)
     metric = getattr(asha, "metric", None) or objectives[0].metric
     mode = next((o.mode for o in objectives if o.metric == metric), "max")
-    return ASHAScheduler(metric=metric, mode=mode, grace_period=asha.grace_period,
+    return ASHAScheduler(time_attr="epoch", metric=metric, mode=mode, grace_period=asha.grace_period,
                          reduction_factor=asha.reduction_factor, max_t=getattr(asha, "max_t", 100))
 
 

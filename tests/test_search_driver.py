@@ -90,6 +90,7 @@ def test_asha_watches_one_metric(cfg):
     asha_cfg = replace(cfg.search.asha, enabled=True, grace_period=1, reduction_factor=3.0)
     scheduler = make_scheduler(_with(cfg, asha=asha_cfg))
     assert scheduler.metric == "unseen_lrl" and scheduler._mode == "max"
+    assert scheduler._time_attr == "epoch"  # rungs count fine-tuning epochs, not the NaN realignment report
     assert scheduler._reduction_factor == 3.0 and scheduler._brackets[0]._rungs[-1][0] == 1  # first rung at grace_period
 
 
