@@ -183,3 +183,20 @@ def test_mixed_precision_path_runs(monkeypatch) -> None:
                          finetune={"epochs": 1, "train_size": 16})  # CPU bf16 is emulated: keep it small
         final = run_trial(config, world=fake_world())
         assert math.isfinite(final["realign_loss"]) and math.isfinite(final["unseen_lrl"])
+
+
+@pytest.mark.parametrize("mode", ["before", "joint"])
+def test_a_diverging_loss_fails_the_trial_with_its_reason(monkeypatch, mode):
+    """A NaN realignment loss stops the trial at that step with a message naming the hyperparameters."""
+    from trainables.trial import TrialDiverged
+
+    original = TrialRun.realign_loss
+
+    def nan_at_step_3(self, step):
+        loss = original(self, step)
+        return loss * float("nan") if step == 3 else loss
+
+    monkeypatch.setattr(TrialRun, "realign_loss", nan_at_step_3)
+    with pytest.raises(TrialDiverged, match=r"step 3 is nan .*realign.lr=" if mode == "before"
+                       else r"fine-tuning loss .* is nan .*joint_coef="):
+        run_trial(_config(realign={"mode": mode}), world=fake_world())

@@ -160,6 +160,8 @@ class TrialRun:
         torch.manual_seed(self.trial.seed * 1000 + PHASE_SEED["dropout"])
         for step in range(self.progress.realign_step, r.steps):
             loss = self.realign_loss(step)
+            _require_finite(loss, f"realignment loss at step {step}", f"realign.lr={r.lr:g}, "
+                            f"realign.temperature={r.temperature:g}")
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -198,6 +200,9 @@ class TrialRun:
                 self.progress.record_loss(float(realign.detach()))
                 self.progress.realign_step += 1
                 self.steps_run["realign"] += 1
+            _require_finite(loss, f"fine-tuning loss at epoch {epoch}, step {self.progress.finetune_step}",
+                            f"finetune.lr={f.lr:g}" + (f", realign.joint_coef={self.trial.realign.joint_coef:g}"
+                                                       if joint else ""))
             self.finetune_opt.zero_grad(set_to_none=True)
             loss.backward()
             self.finetune_opt.step()
@@ -327,3 +332,18 @@ def _canonical(trial: TrialConfig, catalog) -> TrialConfig:
 
     return replace(trial, languages=tuple(catalog.resolve(trial.languages, "languages")),
                    targets=tuple(catalog.resolve(trial.targets, "targets")))
+
+
+class TrialDiverged(FloatingPointError):
+    """A loss became NaN/inf: the trial fails with this reason instead of training on garbage."""
+
+
+def _require_finite(loss: torch.Tensor, where: str, hparams: str) -> None:
+    """Stop at the first non-finite loss, naming where and the hyperparameters that usually cause it.
+
+    Raising (rather than reporting NaN scores) lets Ray mark the trial failed with this message, which the
+    sweep's console line and report show; the sweep goes on with other trials.
+    """
+    if not bool(torch.isfinite(loss.detach())):
+        raise TrialDiverged(f"{where} is {float(loss.detach())} ({hparams}): the trial diverged; "
+                            "try a lower learning rate or a higher temperature")
