@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from search.pareto import Objective, hypervolume_2d, pareto_front
+from spaces.config import flatten_params
 
 REPORT_DIR = "report"
 
@@ -69,17 +70,6 @@ class Report:
 
 
 # ---------------------------------------------------------------------------------------------- reading
-def _flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in config.items():
-        name = f"{prefix}/{key}" if prefix else str(key)
-        if isinstance(value, Mapping):
-            flat.update(_flatten(value, name))
-        else:
-            flat[name] = value
-    return flat
-
-
 def _error_text(trial: Any) -> str | None:
     name = getattr(trial.run_metadata, "error_filename", None)
     if not name:
@@ -128,7 +118,7 @@ def collect_trials(run_dir: str, *, warm_points: Sequence[Mapping[str, Any]] = (
     records = []
     for trial in analysis.trials:
         result = dict(trial.last_result or {})
-        flat = _flatten(trial.config or {})
+        flat = flatten_params(trial.config or {})
         languages = list(flat.pop("languages", None) or trial.config.get("languages") or [])
         error = _error_text(trial) if trial.status == "ERROR" else None
         status = {"TERMINATED": "ok", "ERROR": "failed"}.get(trial.status, "unfinished")
