@@ -21,7 +21,8 @@ from spaces.errors import ConfigError  # noqa: E402
 from trainables.labels import NER, NLI, UPOS  # noqa: E402
 from trainables.real import RealWorld, load_registry  # noqa: E402
 from trainables.real import loading  # noqa: E402
-from trainables.real.loading import data_files, label_lookup, task_features  # noqa: E402
+from trainables.real.loading import data_files, label_lookup  # noqa: E402
+from trainables.schema import task_features  # noqa: E402
 from trainables.worlds import World, get_world  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures" / "real"

@@ -19,8 +19,8 @@ import datasets
 from spaces.errors import ConfigError
 from trainables.labels import LABELS
 from trainables.real.registry import Source
+from trainables.schema import TOKEN_TASKS, task_features
 
-TOKEN_TASKS = ("pos", "ner")
 
 
 def _fill(template: Any, values: Mapping[str, str]) -> Any:
@@ -125,20 +125,6 @@ def _to_target(value: Any, names: Sequence[str] | None, lookup: Mapping[str, int
     return lookup[names[index]]
 
 
-def task_features(task: str) -> datasets.Features:
-    names = list(LABELS[task])
-    if task in TOKEN_TASKS:
-        return datasets.Features({
-            "tokens": datasets.Sequence(datasets.Value("string")),
-            "tags": datasets.Sequence(datasets.ClassLabel(names=names)),
-        })
-    return datasets.Features({
-        "premise": datasets.Value("string"),
-        "hypothesis": datasets.Value("string"),
-        "label": datasets.ClassLabel(names=names),
-    })
-
-
 def normalise_task(raw: datasets.Dataset, source: Source, task: str) -> datasets.Dataset:
     """A task split in the World schema: tokens/tags or premise/hypothesis/label, target label ids."""
     cols = source.columns
@@ -164,7 +150,6 @@ def normalise_task(raw: datasets.Dataset, source: Source, task: str) -> datasets
     return raw.map(convert, batched=True, remove_columns=raw.column_names, features=task_features(task))
 
 
-PARALLEL_FEATURES = datasets.Features({"src": datasets.Value("string"), "tgt": datasets.Value("string")})
 
 
 def parallel_rows(rows: Any, source: Source, lang: str, limit: int | None):

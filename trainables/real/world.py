@@ -18,10 +18,10 @@ from transformers import PreTrainedTokenizerBase
 
 from spaces.catalog import ENGLISH, load_catalog
 from spaces.errors import ConfigError
-from trainables.real.loading import (PARALLEL_FEATURES, data_files, normalise_task, parallel_rows,
-                                     read_split)
+from trainables.real.loading import data_files, normalise_task, parallel_rows, read_split
 from trainables.real.models import (canonical_model, load_tokenizer, local_model_dir, random_init_dir)
 from trainables.real.registry import SPLITS, TASKS, Registry, Source, load_registry
+from trainables.schema import PARALLEL_FEATURES
 
 DATA_DIR_ENV = "REALIGN_SEARCH_DATA_DIR"
 RANDOM_INIT_ENV = "REALIGN_SEARCH_RANDOM_INIT"

@@ -13,10 +13,11 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from datasets import ClassLabel, Dataset, Features, List, Value
+from datasets import Dataset, Features, Value
 
 from spaces.catalog import ENGLISH, load_catalog
 from trainables.labels import NER, NLI, UPOS
+from trainables.schema import PARALLEL_FEATURES, task_features
 from trainables.tinyworld.grammar import EventSampler, nli_pair, realise, text
 from trainables.tinyworld.languages import profile
 from trainables.tinyworld.lexicon import name_pool, stable_rng
@@ -24,13 +25,7 @@ from trainables.tinyworld.lexicon import name_pool, stable_rng
 TASKS = ("pos", "ner", "nli")
 SPLITS = ("train", "validation", "test")
 
-FEATURES: dict[str, Features] = {
-    "pos": Features({"tokens": List(Value("string")), "tags": List(ClassLabel(names=list(UPOS)))}),
-    "ner": Features({"tokens": List(Value("string")), "tags": List(ClassLabel(names=list(NER)))}),
-    "nli": Features({"premise": Value("string"), "hypothesis": Value("string"),
-                     "label": ClassLabel(names=list(NLI))}),
-}
-PARALLEL_FEATURES = Features({"src": Value("string"), "tgt": Value("string")})
+FEATURES: dict[str, Features] = {task: task_features(task) for task in TASKS}
 TEXT_FEATURES = Features({"text": Value("string")})
 
 
