@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from spaces.catalog import load_catalog
+from spaces.catalog import ENGLISH, load_catalog
 from spaces.errors import ConfigError
 from spaces.trial_config import TrialConfig
 from trainables.data import Encoded, bucketed_batches, collate, collate_parallel, encode_cached
@@ -75,6 +75,10 @@ class TrialData:
     parallel: dict[str, Encoded]
     train: Encoded
     tests: dict[str, Encoded]
+    # worlds that name their benchmarks (the real one): target -> benchmarks scoring it, the one of
+    # ``tests`` first; ``bench/<benchmark>/<code>`` -> the test set of each other one
+    benchmarks: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    bench_tests: dict[str, Encoded] = field(default_factory=dict)
 
     @property
     def n_pairs(self) -> int:
@@ -107,7 +111,38 @@ def load_trial_data(trial: TrialConfig, world) -> TrialData:
             raise ConfigError("targets", f"no {trial.task} test set for {lang!r}", sorted(known))
     tests = {lang: encode_cached(trial.task, tok, world.task(trial.task, lang, "test"), f.max_length)
              for lang in targets}
-    return TrialData(parallel, train.head(f.train_size), tests)
+    benchmarks = target_benchmarks(world, trial.task, targets)
+    bench_tests = {}
+    for lang, names in benchmarks.items():
+        for name in names[1:]:
+            other = world.task(trial.task, lang, "test", benchmark=name)
+            bench_tests[f"bench/{name}/{lang}"] = encode_cached(trial.task, tok, other, f.max_length)
+    return TrialData(parallel, train.head(f.train_size), tests, benchmarks, bench_tests)
+
+
+def target_benchmarks(world, task: str, targets: list[str]) -> dict[str, tuple[str, ...]]:
+    """Which benchmarks score each target, the scoring one first, for a world that names them
+    (``task_benchmarks``: the real one); the tiny world has one unnamed set per language."""
+    listing = getattr(world, "task_benchmarks", None)
+    return {} if listing is None else {lang: tuple(listing(task, lang)) for lang in targets}
+
+
+def benchmark_metrics(scores: dict[str, float], benchmarks: dict[str, tuple[str, ...]]) -> dict[str, float]:
+    """``bench/<benchmark>/<code>`` for every benchmark that scores a target (the first one's is
+    ``score/<code>``) and ``bench/<benchmark>``, its mean over non-English targets: the published
+    replay's keys, so a search can rank real trials on a benchmark too. NaN where unscored."""
+    out: dict[str, float] = {}
+    per_benchmark: dict[str, list[float]] = {}
+    for lang, names in benchmarks.items():
+        for rank, name in enumerate(names):
+            key = f"bench/{name}/{lang}"
+            out[key] = scores.get(lang if rank == 0 else key, math.nan)
+            if lang != ENGLISH and not math.isnan(out[key]):
+                per_benchmark.setdefault(name, []).append(out[key])
+    for name in dict.fromkeys(name for names in benchmarks.values() for name in names):
+        values = per_benchmark.get(name, [])
+        out[f"bench/{name}"] = sum(values) / len(values) if values else math.nan
+    return out
 
 
 class TrialRun:
@@ -220,8 +255,10 @@ class TrialRun:
             out |= {f"score/{lang}": math.nan for lang in self.data.tests}
             out |= {name: math.nan for name in AGGREGATES}
         else:
-            out |= {f"score/{lang}": value for lang, value in scores.items()}
-            out |= aggregate(scores, subset)
+            languages = {lang: value for lang, value in scores.items() if lang in self.data.tests}
+            out |= {f"score/{lang}": value for lang, value in languages.items()}
+            out |= aggregate(languages, subset)
+        out |= benchmark_metrics(scores or {}, self.data.benchmarks)
         out |= {
             "n_languages": len(subset), "n_pairs": self.data.n_pairs, "phase": self.progress.phase,
             "epoch": self.progress.epoch, "realign_loss": self.progress.realign_loss,
@@ -232,7 +269,8 @@ class TrialRun:
     def evaluate(self) -> dict[str, float]:
         # CPU: small batches stay in cache (4k tokens measured fastest); GPU: fill the device
         max_tokens = 32768 if self.setup.is_cuda else 4096
-        return evaluate_languages(self.model, self.data.tests, self.setup, self.pad_id, max_tokens)
+        return evaluate_languages(self.model, self.data.tests | self.data.bench_tests, self.setup, self.pad_id,
+                                  max_tokens)
 
     # ------------------------------------------------------------------------------- checkpoints
     def save(self, directory: Path) -> None:

@@ -5,12 +5,19 @@ pattern hangs from differs (``remote`` or ``<data_dir>/<local>``), so fixture te
 a GPU run does. Labels are remapped by *name* (from the file's ClassLabel when it has one, else from the
 registry's declared order), so a source whose label order differs from ``trainables.labels`` — or that
 carries extra classes such as MasakhaNER's DATE — cannot silently scramble the tags.
+
+Every source goes through a ``datasets`` builder except NLLB's TSV (``format = "tsv"``): it is read line
+by line because a mined corpus of millions of lines has a few broken ones, and both datasets' csv builder
+(which stops the stream) and pandas' ``on_bad_lines="skip"`` (which hides them) are wrong answers; here
+a broken line is skipped, counted, and reported once per file.
 """
 
 from __future__ import annotations
 
 import glob
-from collections.abc import Mapping, Sequence
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +28,9 @@ from trainables.labels import LABELS
 from trainables.real.registry import Source
 from trainables.schema import TOKEN_TASKS, task_features
 
+
+class MalformedLinesWarning(UserWarning):
+    """Lines of a source file that were skipped because they do not have the source's layout."""
 
 
 def _fill(template: Any, values: Mapping[str, str]) -> Any:
@@ -52,36 +62,58 @@ def data_files(source: Source, lang: str, split: str, data_dir: str | Path | Non
 def read_split(source: Source, lang: str, split: str, *, data_dir: str | Path | None,
                cache_dir: str | Path | None, streaming: bool = False) -> datasets.Dataset:
     """The raw split as the source ships it (its own columns and label ids)."""
+    if source.format == "tsv":
+        raise ValueError(f"source {source.name}: a tsv source is read with parallel_pairs, not read_split")
     _, values = source.config_for(lang)
     options = {key: _fill(value, values) for key, value in source.read.items()}
-    if "column_names" in options:
-        options.setdefault("header", None)
     files = data_files(source, lang, split, data_dir)
-    raw = datasets.load_dataset(
+    return datasets.load_dataset(
         source.format, data_files={split: files}, split=split, streaming=streaming,
         cache_dir=None if cache_dir is None else str(cache_dir), **options,
     )
-    if source.layout == "conll":
-        raw = raw.map(_conll_sentences, batched=True, remove_columns=["text"],
-                      fn_kwargs={"tokens": source.columns["tokens"], "tags": source.columns["tags"]})
-    return raw
 
 
-def _conll_sentences(batch: dict[str, list[str]], tokens: str, tags: str) -> dict[str, list[list[str]]]:
-    """CoNLL paragraphs ("token TAG" per line) -> token and tag lists. A whitespace-only line also ends
-    a sentence (the text builder splits paragraphs on empty lines only)."""
-    out: dict[str, list[list[str]]] = {tokens: [], tags: []}
-    for paragraph in batch["text"]:
-        sentence: list[list[str]] = []
-        for line in [*paragraph.splitlines(), ""]:
-            fields = line.split()
-            if fields:
-                sentence.append(fields)
-            elif sentence:
-                out[tokens].append([row[0] for row in sentence])
-                out[tags].append([row[-1] for row in sentence])
-                sentence = []
-    return out
+def raw_lines(path: str) -> Iterator[bytes]:
+    """The lines of a local or remote file, decompressed by extension, as bytes (no decoding yet)."""
+    import fsspec
+
+    with fsspec.open(path, "rb", compression="infer") as handle:
+        yield from handle
+
+
+@dataclass
+class Malformed:
+    """Malformed lines met while reading one file: how many, and the first one's number."""
+
+    count: int = 0
+    first: int = 0
+
+    def add(self, number: int) -> None:
+        self.count += 1
+        self.first = self.first or number
+
+    def report(self, source: Source, path: str, expected: str) -> None:
+        """One warning for the whole file (a per-line warning would flood a multi-GB corpus)."""
+        if self.count:
+            warnings.warn(f"{source.dataset}: skipped {self.count} malformed line(s) of {path} (first: line "
+                          f"{self.first}); each line must be UTF-8 with {expected}", MalformedLinesWarning,
+                          stacklevel=2)
+
+
+def tsv_records(path: str, fields: Sequence[str], malformed: Malformed) -> Iterator[dict[str, str]]:
+    """Rows of a tab-separated file without header or quoting; a line that is not UTF-8 or does not
+    have exactly ``len(fields)`` fields is skipped and counted in ``malformed``."""
+    for number, raw in enumerate(raw_lines(path), start=1):
+        try:
+            line = raw.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError:
+            malformed.add(number)
+            continue
+        values = line.split("\t")
+        if len(values) != len(fields):
+            malformed.add(number)
+            continue
+        yield dict(zip(fields, values, strict=True))
 
 
 def _get(row: Mapping[str, Any], dotted: str) -> Any:
@@ -150,19 +182,35 @@ def normalise_task(raw: datasets.Dataset, source: Source, task: str) -> datasets
     return raw.map(convert, batched=True, remove_columns=raw.column_names, features=task_features(task))
 
 
+def parallel_pairs(source: Source, lang: str, *, data_dir: str | Path | None, cache_dir: str | Path | None,
+                   limit: int | None) -> list[dict[str, str]]:
+    """English-``lang`` pairs of a parallel source (``src`` English), at most ``limit``, streamed."""
+    if source.format != "tsv":
+        rows = read_split(source, lang, "train", data_dir=data_dir, cache_dir=cache_dir, streaming=True)
+        return list(parallel_rows(rows, source, lang, limit))
+    _, values = source.config_for(lang)
+    path = data_files(source, lang, "train", data_dir)
+    fields = _fill(list(source.fields), values)
+    malformed = Malformed()
+    pairs = list(parallel_rows(tsv_records(path, fields, malformed), source, lang, limit))
+    malformed.report(source, path, f"{len(fields)} tab-separated fields")
+    return pairs
 
 
 def parallel_rows(rows: Any, source: Source, lang: str, limit: int | None):
-    """Yield ``{"src", "tgt"}`` pairs (English, translation) from raw rows, skipping empty sides."""
+    """Yield ``{"src", "tgt"}`` pairs (English, translation) from raw rows, skipping empty sides; stop
+    as soon as ``limit`` pairs are out, so not one more row of a stream is read."""
     _, values = source.config_for(lang)
     src_path = _fill(source.columns["src"], values)
     tgt_path = _fill(source.columns["tgt"], values)
     count = 0
+    if limit is not None and limit <= 0:
+        return
     for row in rows:
-        if limit is not None and count >= limit:
-            return
         src, tgt = _get(row, src_path), _get(row, tgt_path)
         if not isinstance(src, str) or not isinstance(tgt, str) or not src.strip() or not tgt.strip():
             continue
         count += 1
         yield {"src": src, "tgt": tgt}
+        if limit is not None and count >= limit:
+            return

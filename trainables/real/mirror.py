@@ -4,8 +4,10 @@ Run on a machine with network, copy the directory over, then point RealWorld at 
 (``data_dir=`` or ``$REALIGN_SEARCH_DATA_DIR``; models via ``$REALIGN_SEARCH_MODEL_DIR``). The mirror has
 each source's hub layout under ``<data_dir>/<local>`` (sources.toml), so RealWorld reads it with the same
 code as the hub. Only the files the product reads are fetched (hub repos through huggingface_hub with
-allow_patterns, other URLs with fsspec); NLLB's multi-GB TSVs are cut to their first ``--max-pairs``
-lines, which is all RealWorld would stream anyway.
+allow_patterns, other URLs with fsspec): English's train/validation/test, every benchmark's test set of
+every covered language (a language two benchmarks cover gets both, so the trial can report both), and
+one parallel corpus per language. NLLB's multi-GB TSVs are cut to their first ``--max-pairs`` lines,
+which is about all RealWorld would stream anyway.
 
     python -m trainables.real.mirror DATA_DIR [--tasks parallel pos ner nli] [--languages CODE ...]
         [--max-pairs N] [--models MODEL_DIR] [--dry-run]
@@ -24,6 +26,7 @@ from urllib.parse import unquote
 
 from spaces.catalog import ENGLISH, load_catalog
 from spaces.errors import ConfigError
+from trainables.real.loading import raw_lines
 from trainables.real.models import MODELS
 from trainables.real.registry import Registry, Source, load_registry
 from trainables.real.world import DEFAULT_MAX_PAIRS
@@ -50,7 +53,8 @@ class MirrorFile:
 
 def plan(tasks: Sequence[str] = ALL_TASKS, languages: Iterable[str] | None = None,
          registry: Registry | None = None) -> list[MirrorFile]:
-    """Every file RealWorld would read for ``tasks`` and ``languages`` (default: all they cover)."""
+    """Every file RealWorld would read for ``tasks`` and ``languages`` (default: all they cover): one
+    parallel source per language, but every benchmark of a task that has the language."""
     registry = registry or load_registry()
     wanted = None if languages is None else set(load_catalog().resolve(languages, "--languages"))
     files: list[MirrorFile] = []
@@ -62,7 +66,9 @@ def plan(tasks: Sequence[str] = ALL_TASKS, languages: Iterable[str] | None = Non
             for lang in source.canonical_languages():
                 if task == "parallel" and lang == ENGLISH:
                     continue
-                if lang in served or (wanted is not None and lang not in wanted | {ENGLISH}):
+                if wanted is not None and lang not in wanted | {ENGLISH}:
+                    continue
+                if (task == "parallel" or lang == ENGLISH) and lang in served:
                     continue
                 served.add(lang)
                 splits = ["train"] if task == "parallel" else (
@@ -76,13 +82,11 @@ def plan(tasks: Sequence[str] = ALL_TASKS, languages: Iterable[str] | None = Non
 
 def copy_head(url: str, dest: Path, max_lines: int | None) -> int:
     """Copy the first ``max_lines`` lines of a gzipped text file (URL or path) into ``dest`` (gzipped)."""
-    import fsspec
-
     dest.parent.mkdir(parents=True, exist_ok=True)
     partial = dest.with_name(dest.name + ".partial")
     count = 0
-    with fsspec.open(url, "rb", compression="gzip") as src, gzip.open(partial, "wb") as out:
-        for line in src:
+    with gzip.open(partial, "wb") as out:
+        for line in raw_lines(url):
             if max_lines is not None and count >= max_lines:
                 break
             out.write(line)

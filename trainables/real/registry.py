@@ -20,12 +20,12 @@ from spaces.errors import ConfigError
 TASKS = ("pos", "ner", "nli")
 SPLITS = ("train", "validation", "test")
 CONFIG_STYLES = ("code", "sorted_pair")
-LAYOUTS = ("columns", "conll")
 
 
 @dataclass(frozen=True)
 class Source:
-    """One dataset: where its files are and how they map onto a World schema."""
+    """One dataset: where its files are and how they map onto a World schema. ``name`` is also its
+    benchmark's name in the result schema (``bench/<name>/<code>``)."""
 
     name: str
     task: str
@@ -41,8 +41,8 @@ class Source:
     english: str | None = None
     labels: tuple[str, ...] = ()
     label_map: Mapping[str, str] = field(default_factory=dict)
-    read: Mapping[str, Any] = field(default_factory=dict)
-    layout: str = "columns"  # or "conll": text rows holding "token TAG" lines
+    read: Mapping[str, Any] = field(default_factory=dict)  # extra load_dataset options (builder config)
+    fields: tuple[str, ...] = ()  # format "tsv": the name of each tab-separated field
 
     def code_for(self, lang: str) -> str:
         """The source's code for a canonical code; English only where the source declares it."""
@@ -125,8 +125,8 @@ def _source(name: str, raw: dict[str, Any], task: str) -> Source:
     for code in languages:
         if code not in catalog or catalog.get(code).code != code:
             raise ValueError(f"sources.toml: {name} maps {code!r}, which is not a canonical catalog code")
-    if raw.get("layout", "columns") not in LAYOUTS:
-        raise ValueError(f"sources.toml: {name}.layout must be one of {LAYOUTS}")
+    if (raw["format"] == "tsv") != bool(raw.get("fields")):
+        raise ValueError(f"sources.toml: {name}: `fields` goes with format = \"tsv\", and only with it")
     if raw["config"] not in CONFIG_STYLES:
         raise ValueError(f"sources.toml: {name}.config must be one of {CONFIG_STYLES}")
     return Source(
@@ -134,7 +134,7 @@ def _source(name: str, raw: dict[str, Any], task: str) -> Source:
         format=raw["format"], config=raw["config"], files=raw["files"], splits=dict(raw["splits"]),
         columns=dict(raw["columns"]), languages=languages, english=raw.get("english"),
         labels=tuple(raw.get("labels", ())), label_map=dict(raw.get("label_map", {})),
-        read=dict(raw.get("read", {})), layout=raw.get("layout", "columns"),
+        read=dict(raw.get("read", {})), fields=tuple(raw.get("fields", ())),
     )
 
 

@@ -3,6 +3,10 @@
 Language codes in and out are canonical catalog codes; the registry translates them to each source's
 own codes. Parallel corpora are streamed once up to ``max_pairs`` pairs and kept as parquet in the cache,
 so a second trial (or a second process) reads a local file instead of the hub.
+
+A language that two benchmarks cover in a task (Swahili in MasakhaNER 2.0 and WikiANN) is served by the
+first in the registry's precedence order, and the other stays readable by name: ``task_benchmarks`` lists
+them, ``task(..., benchmark=...)`` reads one, and the trial reports each as ``bench/<benchmark>/<code>``.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from transformers import PreTrainedTokenizerBase
 
 from spaces.catalog import ENGLISH, load_catalog
 from spaces.errors import ConfigError
-from trainables.real.loading import data_files, normalise_task, parallel_rows, read_split
+from trainables.real.loading import data_files, normalise_task, parallel_pairs, read_split
 from trainables.real.models import (canonical_model, load_tokenizer, local_model_dir, random_init_dir)
 from trainables.real.registry import SPLITS, TASKS, Registry, Source, load_registry
 from trainables.schema import PARALLEL_FEATURES
@@ -122,9 +126,8 @@ class RealWorld:
         target = self.cache_dir / "parallel" / origin / source.name / config / f"{limit}.parquet"
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
-            stream = read_split(source, code, "train", data_dir=self.data_dir,
-                                cache_dir=self.cache_dir / "hf", streaming=True)
-            rows = list(parallel_rows(stream, source, code, self.max_pairs))
+            rows = parallel_pairs(source, code, data_dir=self.data_dir, cache_dir=self.cache_dir / "hf",
+                                  limit=self.max_pairs)
             partial = target.with_suffix(".partial")
             datasets.Dataset.from_list(rows, features=PARALLEL_FEATURES).to_parquet(str(partial))
             partial.replace(target)
@@ -136,26 +139,45 @@ class RealWorld:
         """Languages with a test set: the registry's, or with a ``data_dir`` those mirrored there (so a
         partial mirror evaluates what it has; ``task()`` on a missing one still says what is missing)."""
         _check_task(task)
-        return [code for code in self.registry.languages(task)
-                if self._has_files(self.task_source(task, code), code, "test")]
+        return [code for code in self.registry.languages(task) if self.task_benchmarks(task, code)]
 
-    def task_source(self, task: str, lang: str) -> Source:
-        """The source that serves ``lang`` for ``task`` (the first in the task's precedence order)."""
-        _check_task(task)
+    def task_benchmarks(self, task: str, lang: str) -> list[str]:
+        """The benchmarks (registry source names) with a ``lang`` test set, in precedence order: the
+        first scores the language, the others are reported beside it. With a ``data_dir``, only those
+        mirrored there."""
         code = load_catalog().get(lang).code
-        for source in self.registry.task_sources(task):
-            if code in source.canonical_languages():
-                return source
-        raise ConfigError("language", f"no {task} test data for {lang!r}", self.registry.languages(task))
+        return [source.name for source in self._candidates(task, code)
+                if self._has_files(source, code, "test")]
 
-    def task(self, task: str, lang: str, split: str) -> datasets.Dataset:
+    def _candidates(self, task: str, code: str) -> list[Source]:
+        _check_task(task)
+        return [source for source in self.registry.task_sources(task) if code in source.canonical_languages()]
+
+    def task_source(self, task: str, lang: str, benchmark: str | None = None) -> Source:
+        """The source that serves ``lang`` for ``task``: the named ``benchmark``, else the first in the
+        task's precedence order (with a ``data_dir``, the first that is mirrored, if any is)."""
+        code = load_catalog().get(lang).code
+        candidates = self._candidates(task, code)
+        if not candidates:
+            raise ConfigError("language", f"no {task} test data for {lang!r}", self.registry.languages(task))
+        if benchmark is not None:
+            for source in candidates:
+                if source.name == benchmark:
+                    return source
+            raise ConfigError("benchmark", f"no {task} benchmark {benchmark!r} for {lang!r}",
+                              [source.name for source in candidates])
+        available = [source for source in candidates if self._has_files(source, code, "test")]
+        return (available or candidates)[0]
+
+    def task(self, task: str, lang: str, split: str, benchmark: str | None = None) -> datasets.Dataset:
+        """A task split in the World schema, from ``benchmark`` or the language's first benchmark."""
         _check_task(task)
         if split not in SPLITS:
             raise ConfigError("split", f"unknown split {split!r}", SPLITS)
         code = load_catalog().get(lang).code
         if split != "test" and code != ENGLISH:
             raise ConfigError("split", f"{split} data exists for English only (asked for {lang!r})", ["test"])
-        source = self.task_source(task, code)
+        source = self.task_source(task, code, benchmark)
         raw = read_split(source, code, split, data_dir=self.data_dir, cache_dir=self.cache_dir / "hf")
         return normalise_task(raw, source, task)
 
