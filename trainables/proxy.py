@@ -187,12 +187,14 @@ def predict_scores(model: str, task: str, languages: Sequence[str], ridge: Ridge
     return {**base, **{key: base[key] + float(delta) for key, delta in zip(keys, change, strict=True)}}
 
 
-def predict(model: str, task: str, languages: Iterable[str], targets: Iterable[str] = ()) -> dict[str, float]:
-    """The result schema (``score/<code>``, aggregates, ``bench/...``) predicted for any subset of the 65."""
+def predict(model: str, task: str, languages: Iterable[str], targets: Iterable[str] = (),
+            sweep_pool: Iterable[str] = ()) -> dict[str, float]:
+    """The result schema (``score/<code>``, aggregates, ``bench/...``) predicted for any subset of the 65
+    (``sweep_pool`` fixes the ``heldout`` group, see ``trainables.metrics.aggregate``)."""
     model, task = check_model(model), check_task(task)
     codes = _languages(languages)
     return result_metrics(predict_scores(model, task, codes), task, codes,
-                          load_catalog().resolve(targets, "targets"))
+                          load_catalog().resolve(targets, "targets"), model=model, sweep_pool=tuple(sweep_pool))
 
 
 def proxy_metrics(config: Mapping[str, Any]) -> dict[str, Any]:
@@ -202,7 +204,7 @@ def proxy_metrics(config: Mapping[str, Any]) -> dict[str, Any]:
         raise ConfigError("realign.mode", "the proxy is fitted on 'before' realignment and the baseline only",
                           ["before", "none"])
     languages = () if trial.realign.mode == "none" else trial.languages
-    metrics = predict(trial.model, trial.task, languages, trial.targets)
+    metrics = predict(trial.model, trial.task, languages, trial.targets, trial.sweep_pool)
     return {**metrics, "n_languages": len(languages), "n_pairs": PAPER_PAIRS if languages else 0, "phase": "final"}
 
 
@@ -283,7 +285,8 @@ def cross_validate(model: str, task: str, runs: Sequence[Run] | None = None) -> 
             measured = {k: sub.scores[k] for k in keys}
             errors.extend(abs(predicted[k] - measured[k]) for k in keys)
             naive_errors.extend(abs(naive[k] - measured[k]) for k in keys)
-            agg = lambda scores: {m: result_metrics(scores, task, sub.languages)[m] for m in CV_METRICS}  # noqa: E731
+            agg = lambda scores: {m: result_metrics(scores, task, sub.languages, model=model)[m]  # noqa: E731
+                                  for m in CV_METRICS}
             folds.append(FoldPrediction(strategy, sub.languages, agg(predicted), agg(measured), agg(naive)))
     mae, mae_naive, rho, rho_naive = {}, {}, {}, {}
     for metric in CV_METRICS:

@@ -221,7 +221,7 @@ class TrialRun:
             out |= {name: math.nan for name in AGGREGATES}
         else:
             out |= {f"score/{lang}": value for lang, value in scores.items()}
-            out |= aggregate(scores, subset)
+            out |= aggregate(scores, subset, self.trial.model, self.trial.sweep_pool)
         out |= {
             "n_languages": len(subset), "n_pairs": self.data.n_pairs, "phase": self.progress.phase,
             "epoch": self.progress.epoch, "realign_loss": self.progress.realign_loss,
