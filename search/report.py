@@ -362,26 +362,11 @@ def write_report(report: Report, out_dir: Path, title: str) -> ReportFiles:
 
 
 def heuristic_names(cfg: Any) -> dict[tuple[str, ...], str]:
-    """``strategy@size`` for the subset each warm-start heuristic picks, also under the mask encoding
-    (whose warm-start points carry only ``lang/`` flags): the same selection, asked with the strategy
-    encoding."""
-    from dataclasses import replace
+    """The warm-start label (``most_uriel_en@5``, ``paper:most_uriel_en@10``) of each subset a warm-start
+    point realigns on, also under the mask encoding (whose points carry only ``lang/`` flags)."""
+    from spaces.config import warm_start_subsets
 
-    from spaces.config import languages_for
-
-    sub = cfg.subset
-    by_strategy = replace(cfg, subset=replace(sub, encoding="strategy"))
-    hparams = {spec.name: spec.default() for spec in cfg.specs() if spec.sampled}
-    names: dict[tuple[str, ...], str] = {}
-    for strategy in sub.strategies:
-        for size in getattr(cfg.search, "warm_start_sizes", ()):
-            try:
-                chosen = tuple(languages_for(by_strategy, {**hparams, "subset/strategy": strategy,
-                                                             "subset/size": size}))
-            except Exception:  # noqa: BLE001 - a label is optional; the mark stays without it
-                continue
-            names.setdefault(chosen, f"{strategy}@{len(chosen)}")
-    return names
+    return {languages: label for label, languages in reversed(warm_start_subsets(cfg)) if label != "baseline"}
 
 
 def report_run(run_dir: str, out_dir: str | Path | None = None, *, cfg: Any | None = None) -> tuple[Report, ReportFiles]:

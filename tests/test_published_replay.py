@@ -30,7 +30,8 @@ def test_replay_equals_direct_average_of_the_csv_rows():
     languages = rows[0]["realignment_langs"].split(",")
     result = replay("mbert", "ner", reversed(languages))  # order must not matter
     assert sorted(result.seeds) == sorted(int(r["seed"]) for r in rows)
-    for column, key in [("final_eval_yo_f1", "score/yor_Latn"), ("final_eval_yor_f1", "bench/masakhaner/yor_Latn"),
+    for column, key in [("final_eval_yo_f1", "bench/wikiann/yor_Latn"), ("final_eval_yor_f1", "score/yor_Latn"),
+                        ("final_eval_yor_f1", "bench/masakhaner/yor_Latn"),
                         ("final_eval_de_f1", "score/de"), ("final_eval_pcm_f1", "score/pcm")]:
         expected = sum(float(r[column]) for r in rows) / len(rows)
         assert result.mean[key] == pytest.approx(expected, abs=1e-12)
@@ -153,6 +154,8 @@ def test_shipped_file_is_what_the_build_script_makes_from_the_source():
     shipped = json.loads(gzip.decompress(build.DATA_FILE.read_bytes()))
     assert json.loads(json.dumps(build.build(SOURCE))) == shipped
     assert shipped["license"].startswith("MIT License")
+    # and the paper's lists that spaces.paper reads
+    assert build.PAPER_SUBSETS_FILE.read_text(encoding="utf-8") == build._one_list_per_line(build.paper_subsets(shipped))
 
 
 def test_registry_names_resolve_to_these_trainables():
