@@ -6,7 +6,8 @@ search config the driver saved, then writes into ``RUN_DIR/report/`` (or ``--out
 - ``report.md``      the front (size, languages, objectives, sampled hyperparameters), the best
                      configuration per size, the hypervolume, failed trials with their reason;
 - ``front.png``      first objective vs second (score vs number of languages): every trial, the front as
-                     a staircase, the paper's heuristics (the warm-start points) and the all-pool run marked;
+                     a staircase, the warm-start points (the paper's lists, our heuristics) and the all-pool
+                     run marked;
 - ``heatmap.png``    per-language scores, target languages x front members;
 - ``report.json``    all of it, machine-readable.
 
@@ -96,7 +97,7 @@ def _heuristic_label(flat: Mapping[str, Any], points: Sequence[Mapping[str, Any]
                 return f"{strategy}@{size}" if size is not None else str(strategy)
             if flat.get("realign/mode") == "none":
                 return "baseline (no realignment)"
-            return "paper heuristic"
+            return "warm start"
     return None
 
 
@@ -278,7 +279,7 @@ def plot_front(report: Report, path: Path) -> None:
     heur = [t for t in done if t.heuristic and not t.all_pool]
     if heur:
         ax.scatter([t.value(x_metric) for t in heur], [t.value(y_obj.metric) for t in heur], s=70,
-                   facecolors="none", edgecolors="tab:blue", marker="D", label="paper heuristics (warm start)",
+                   facecolors="none", edgecolors="tab:blue", marker="D", label="warm starts",
                    zorder=5)
         for t in heur:
             ax.annotate(t.heuristic, (t.value(x_metric), t.value(y_obj.metric)), fontsize=6,
@@ -317,10 +318,10 @@ def plot_heatmap(report: Report, path: Path) -> None:
         grid = np.array([[t.scores.get(code, np.nan) for t in members] for code in targets], dtype=float)
         image = ax.imshow(grid, aspect="auto", cmap="viridis")
         fig.colorbar(image, ax=ax, label="score")
-        # A dot where the target was itself realigned on (seen): its score is not a transfer result.
-        seen = [(j, i) for i, code in enumerate(targets) for j, t in enumerate(members) if code in t.languages]
-        if seen:
-            ax.scatter(*zip(*seen), s=6, color="white", edgecolors="black", linewidths=0.3)
+        # A dot where the target was itself realigned on (in the subset): its score is not a transfer result.
+        inside = [(j, i) for i, code in enumerate(targets) for j, t in enumerate(members) if code in t.languages]
+        if inside:
+            ax.scatter(*zip(*inside), s=6, color="white", edgecolors="black", linewidths=0.3)
         ax.set_yticks(range(len(targets)), targets, fontsize=7)
         ax.set_xticks(range(len(members)),
                       [f"k={_num(t.metrics.get('n_languages', len(t.languages)))}\n{t.trial_id[-5:]}" for t in members],

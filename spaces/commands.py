@@ -195,10 +195,11 @@ def run_diversity(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``select`` and ``diversity``; each sets ``func`` to a callable(args) -> exit code."""
+    """Add ``select``, ``diversity`` and ``paper-subsets``; each sets ``func`` to a callable(args) -> exit code."""
     sel = subparsers.add_parser(
-        "select", help="compute a language subset with one of the paper's heuristics",
-        description="Compute a realignment language subset with one of the paper's heuristics "
+        "select", help="a language subset: the paper's own list (paper:<name>) or a computed heuristic",
+        description="A realignment language subset: the paper's own list (paper:<name>, at a size it ran) or our "
+                    "computed version of one of its heuristics "
                     "(objectives and optimiser: see spaces/heuristics.py).")
     sel.add_argument("--strategy", required=True, metavar="STRATEGY",
                      help=f"one of: {', '.join(STRATEGIES)}; or paper:<name> for the paper's own list "

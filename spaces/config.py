@@ -333,9 +333,12 @@ class ExperimentConfig(_PlainDict):
 class SubsetConfig(_PlainDict):
     """How the realignment subset is encoded and constrained.
 
-    ``available`` = the pool filter's languages minus ``must_exclude`` and ``held_out``; ``free`` = the
-    available languages the sampler decides about (``available`` minus ``must_include``, which must lie
-    in the pool, as ``spaces.heuristics.select`` requires of its ``include``).
+    ``available`` = the pool filter's languages minus ``must_exclude`` and ``held_out``: what any trial
+    of the sweep may realign on, carried by every trial as ``TrialConfig.sweep_pool`` (its complement is
+    the ``heldout`` target group); ``free`` = the available languages the sampler decides about
+    (``available`` minus ``must_include``, which must lie in the pool, as ``spaces.heuristics.select``
+    requires of its ``include``). ``strategies`` are computed heuristics or ``paper:<name>`` lists
+    (``spaces.paper``); ``choices`` adds the paper twins the strategy encoding samples too.
     """
 
     encoding: str = "strategy"
@@ -1016,8 +1019,8 @@ def _checked_languages(cfg: SearchConfig, given: Any, flat: Mapping[str, Any]) -
 
 
 def warm_start_points(cfg: SearchConfig) -> list[dict[str, Any]]:
-    """The paper's heuristics as ``points_to_evaluate`` for OptunaSearch ([] when warm_start is off);
-    ``named_warm_start_points`` documents them and gives each its label."""
+    """The paper's subsets and heuristics as ``points_to_evaluate`` for OptunaSearch ([] when warm_start
+    is off); ``named_warm_start_points`` documents them and gives each its label."""
     return [point for _, point in named_warm_start_points(cfg)]
 
 

@@ -11,7 +11,12 @@ import pytest
 from search.cli import main
 from spaces import heuristics, paper
 from spaces.config import (
-    define_by_run, languages_for, load_search_config, named_warm_start_points, parse_search_config, resolve_trial,
+    define_by_run,
+    languages_for,
+    load_search_config,
+    named_warm_start_points,
+    parse_search_config,
+    resolve_trial,
     warm_start_subsets,
 )
 from spaces.errors import ConfigError

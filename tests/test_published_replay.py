@@ -155,7 +155,8 @@ def test_shipped_file_is_what_the_build_script_makes_from_the_source():
     assert json.loads(json.dumps(build.build(SOURCE))) == shipped
     assert shipped["license"].startswith("MIT License")
     # and the paper's lists that spaces.paper reads
-    assert build.PAPER_SUBSETS_FILE.read_text(encoding="utf-8") == build._one_list_per_line(build.paper_subsets(shipped))
+    expected = build._one_list_per_line(build.paper_subsets(shipped))
+    assert build.PAPER_SUBSETS_FILE.read_text(encoding="utf-8") == expected
 
 
 def test_registry_names_resolve_to_these_trainables():

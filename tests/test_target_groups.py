@@ -101,8 +101,8 @@ def test_realign_path_objectives_do_not_depend_on_the_subset():
         run = SimpleNamespace(trial=trial, data=SimpleNamespace(tests=scores, n_pairs=0), progress=Progress())
         results.append(TrialRun.metrics(run, scores))
     _assert_objectives_fixed(results)
-    assert results[0]["unseen_lrl"] == pytest.approx(
-        sum(scores[c] for c in group_members("unseen_lrl", scores, "tiny")) / len(group_members("unseen_lrl", scores, "tiny")))
+    unseen = group_members("unseen_lrl", scores, "tiny")
+    assert results[0]["unseen_lrl"] == pytest.approx(sum(scores[c] for c in unseen) / len(unseen))
 
 
 def test_proxy_path_objectives_do_not_depend_on_the_subset(monkeypatch):
