@@ -15,7 +15,7 @@ from spaces.errors import ConfigError
 
 # Modules that contribute subcommands, in the order their commands appear in --help.
 COMMAND_MODULES = (
-    "spaces.commands",          # select, diversity
+    "spaces.commands",          # select, diversity, paper-subsets
     "trainables.world_commands",  # world build
     "trainables.commands",      # trial
     "search.commands",          # run, resume, report

@@ -6,7 +6,8 @@ search config the driver saved, then writes into ``RUN_DIR/report/`` (or ``--out
 - ``report.md``      the front (size, languages, objectives, sampled hyperparameters), the best
                      configuration per size, the hypervolume, failed trials with their reason;
 - ``front.png``      first objective vs second (score vs number of languages): every trial, the front as
-                     a staircase, the paper's heuristics (the warm-start points) and the all-pool run marked;
+                     a staircase, the warm-start points (the paper's lists, our heuristics) and the all-pool
+                     run marked;
 - ``heatmap.png``    per-language scores, target languages x front members;
 - ``report.json``    all of it, machine-readable.
 
@@ -96,7 +97,7 @@ def _heuristic_label(flat: Mapping[str, Any], points: Sequence[Mapping[str, Any]
                 return f"{strategy}@{size}" if size is not None else str(strategy)
             if flat.get("realign/mode") == "none":
                 return "baseline (no realignment)"
-            return "paper heuristic"
+            return "warm start"
     return None
 
 
@@ -278,7 +279,7 @@ def plot_front(report: Report, path: Path) -> None:
     heur = [t for t in done if t.heuristic and not t.all_pool]
     if heur:
         ax.scatter([t.value(x_metric) for t in heur], [t.value(y_obj.metric) for t in heur], s=70,
-                   facecolors="none", edgecolors="tab:blue", marker="D", label="paper heuristics (warm start)",
+                   facecolors="none", edgecolors="tab:blue", marker="D", label="warm starts",
                    zorder=5)
         for t in heur:
             ax.annotate(t.heuristic, (t.value(x_metric), t.value(y_obj.metric)), fontsize=6,
@@ -317,10 +318,10 @@ def plot_heatmap(report: Report, path: Path) -> None:
         grid = np.array([[t.scores.get(code, np.nan) for t in members] for code in targets], dtype=float)
         image = ax.imshow(grid, aspect="auto", cmap="viridis")
         fig.colorbar(image, ax=ax, label="score")
-        # A dot where the target was itself realigned on (seen): its score is not a transfer result.
-        seen = [(j, i) for i, code in enumerate(targets) for j, t in enumerate(members) if code in t.languages]
-        if seen:
-            ax.scatter(*zip(*seen), s=6, color="white", edgecolors="black", linewidths=0.3)
+        # A dot where the target was itself realigned on (in the subset): its score is not a transfer result.
+        inside = [(j, i) for i, code in enumerate(targets) for j, t in enumerate(members) if code in t.languages]
+        if inside:
+            ax.scatter(*zip(*inside), s=6, color="white", edgecolors="black", linewidths=0.3)
         ax.set_yticks(range(len(targets)), targets, fontsize=7)
         ax.set_xticks(range(len(members)),
                       [f"k={_num(t.metrics.get('n_languages', len(t.languages)))}\n{t.trial_id[-5:]}" for t in members],
@@ -362,26 +363,11 @@ def write_report(report: Report, out_dir: Path, title: str) -> ReportFiles:
 
 
 def heuristic_names(cfg: Any) -> dict[tuple[str, ...], str]:
-    """``strategy@size`` for the subset each warm-start heuristic picks, also under the mask encoding
-    (whose warm-start points carry only ``lang/`` flags): the same selection, asked with the strategy
-    encoding."""
-    from dataclasses import replace
+    """The warm-start label (``most_uriel_en@5``, ``paper:most_uriel_en@10``) of each subset a warm-start
+    point realigns on, also under the mask encoding (whose points carry only ``lang/`` flags)."""
+    from spaces.config import warm_start_subsets
 
-    from spaces.config import languages_for
-
-    sub = cfg.subset
-    by_strategy = replace(cfg, subset=replace(sub, encoding="strategy"))
-    hparams = {spec.name: spec.default() for spec in cfg.specs() if spec.sampled}
-    names: dict[tuple[str, ...], str] = {}
-    for strategy in sub.strategies:
-        for size in getattr(cfg.search, "warm_start_sizes", ()):
-            try:
-                chosen = tuple(languages_for(by_strategy, {**hparams, "subset/strategy": strategy,
-                                                             "subset/size": size}))
-            except Exception:  # noqa: BLE001 - a label is optional; the mark stays without it
-                continue
-            names.setdefault(chosen, f"{strategy}@{len(chosen)}")
-    return names
+    return {languages: label for label, languages in reversed(warm_start_subsets(cfg)) if label != "baseline"}
 
 
 def report_run(run_dir: str, out_dir: str | Path | None = None, *, cfg: Any | None = None) -> tuple[Report, ReportFiles]:

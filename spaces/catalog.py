@@ -16,6 +16,7 @@ from importlib import resources
 from spaces.errors import ConfigError
 
 ENGLISH = "en"
+TINY_MODEL = "tiny"  # the tiny world's encoder (trainables.tinyworld)
 PARALLEL_SOURCES = ("opus100", "nllb")
 
 
@@ -46,9 +47,17 @@ class Language:
         return self.joshi <= 2
 
     def seen_by(self, model: str) -> bool:
-        """Pretraining coverage for a model name (``mbert``/``xlmr`` or a Hugging Face model id)."""
+        """Whether ``model``'s encoder saw this language in pretraining (``mbert``/``xlmr``/``tiny`` or a
+        Hugging Face model id).
+
+        The tiny world's encoder is pretrained on English and on the realignment-pool languages that
+        XLM-R saw, and on nothing else (``trainables.tinyworld`` builds it from exactly this rule), so an
+        evaluation-only language is unseen by it even where XLM-R saw it.
+        """
         key = model.lower()
-        if "xlm" in key or key == "tiny":  # the tiny world follows XLM-R's coverage
+        if key == TINY_MODEL:
+            return self.code == ENGLISH or (self.realignable and self.seen_xlmr)
+        if "xlm" in key:
             return self.seen_xlmr
         if "bert" in key:
             return self.seen_mbert
@@ -104,6 +113,10 @@ class Catalog:
     def realignment_pool(self) -> list[str]:
         """The paper's 65 realignment languages (those with OPUS-100 or NLLB parallel data)."""
         return self.codes(lambda lang: lang.realignable)
+
+    def pretraining_languages(self, model: str) -> list[str]:
+        """Languages ``model``'s encoder saw in pretraining (``Language.seen_by``), in catalog order."""
+        return self.codes(lambda lang: lang.seen_by(model))
 
     def group(self, name: str) -> list[str]:
         groups = sorted({g for lang in self.languages for g in lang.groups})

@@ -1,5 +1,6 @@
-"""``realign-search select`` and ``realign-search diversity``: the subset heuristics and the diversity
-report from the shell, as a table for reading or ``--json`` for scripts.
+"""``realign-search select``, ``diversity`` and ``paper-subsets``: the subset heuristics (computed, or the
+paper's own lists as ``paper:<name>``), the diversity report and the paper's lists with what their names
+promise, from the shell, as a table for reading or ``--json`` for scripts.
 
 Errors surface as ConfigError naming the command-line flag (not the config path the library uses), so
 ``search.cli`` prints one line and exits 2.
@@ -16,11 +17,14 @@ from spaces.catalog import load_catalog
 from spaces.diversity import DiversityReport, diversity_report
 from spaces.errors import ConfigError
 from spaces.heuristics import STRATEGIES, STRATEGY_OBJECTIVES, objective, select
+from spaces.paper import (
+    PREFIX, canonical, criterion, criterion_value, is_paper, mislabelled, name_checks, paper_list, paper_lists,
+)
 from spaces.pool import TERM_FORMS, parse_pool
 
 _FLAG_FOR_FIELD = {
     "subset.strategy": "--strategy", "subset.size": "--size", "subset.pool": "--pool",
-    "subset.include": "--include", "subset.exclude": "--exclude",
+    "subset.include": "--include", "subset.exclude": "--exclude", "subset.seed": "--seed",
 }
 
 
@@ -78,24 +82,31 @@ def _summary(report: DiversityReport) -> list[str]:
 def run_select(args: argparse.Namespace) -> int:
     with _flags_named():
         pool = parse_pool(args.pool, "--pool")
-        codes = select(args.strategy, args.size, pool=pool, seed=args.seed,
+        strategy = canonical(args.strategy) if is_paper(args.strategy) else args.strategy
+        codes = select(strategy, args.size, pool=pool, seed=args.seed,
                        include=_codes(args.include), exclude=_codes(args.exclude))
     report = diversity_report(codes)
-    goal = STRATEGY_OBJECTIVES.get(args.strategy)
+    paper = paper_list(strategy, args.size, args.seed) if is_paper(strategy) else None
+    seeded = strategy == "random" or (paper is not None and paper.seed is not None)
+    seed = (args.seed or 0) if strategy == "random" else (paper.seed if paper is not None else None)
+    goal = STRATEGY_OBJECTIVES.get(strategy[len(PREFIX):] if paper is not None else strategy)
     score = None if goal is None else objective(codes, goal.kind, goal.with_english)
     if args.json:
         print(json.dumps({
-            "strategy": args.strategy, "size": len(codes), "pool": pool.describe(),
-            "seed": args.seed if args.strategy == "random" else None, "languages": codes,
+            "strategy": strategy, "size": len(codes), "pool": pool.describe(),
+            "seed": seed if seeded else None, "languages": codes,
             "objective": None if goal is None else {
                 "kind": goal.kind, "with_english": goal.with_english,
                 "sense": "max" if goal.maximise else "min", "value": score,
             },
+            "paper": None if paper is None else {
+                "folder": paper.folder, "ran": list(paper.ran), "flags": list(name_checks()[paper.folder]),
+            },
             "diversity": report.to_dict(),
         }, indent=2))
         return 0
-    seed = f", seed {args.seed}" if args.strategy == "random" else ""
-    print(f"{args.strategy}: {len(codes)} languages from pool {pool.describe()!r}{seed}")
+    where = f"the paper's {paper.folder} list" if paper is not None else f"from pool {pool.describe()!r}"
+    print(f"{strategy}: {len(codes)} languages, {where}" + (f", seed {seed}" if seeded else ""))
     print(" ".join(codes))
     print()
     print("\n".join(_language_table(codes)))
@@ -105,7 +116,71 @@ def run_select(args: argparse.Namespace) -> int:
         print(f"objective ({'max' if goal.maximise else 'min'} sum of pairwise {goal.kind} distance{english}) "
               f"{score:.4f}")
     print("\n".join(_summary(report)))
+    if paper is not None:
+        print(f"ran for {', '.join(paper.ran)}")
+        for flag in name_checks()[paper.folder]:
+            print(f"warning: {paper.folder} contradicts its name: {flag}")
     return 0
+
+
+def run_paper_subsets(args: argparse.Namespace) -> int:
+    """Every paper strategy with its sizes, seeds and flags; or (``--overlap``) ours against the paper's."""
+    rows = overlap_rows() if args.overlap else listing_rows()
+    if args.json:
+        print(json.dumps({"rows": rows, "mislabelled": mislabelled()}, indent=2))
+        return 0
+    headers = list(rows[0])
+    print("| " + " | ".join(headers) + " |")
+    print("|" + "|".join("---:" if isinstance(rows[0][h], (int, float)) else "---" for h in headers) + "|")
+    for row in rows:
+        print("| " + " | ".join(_cell(row[h]) for h in headers) + " |")
+    if not args.overlap:
+        print()
+        for folder, why in mislabelled().items():
+            print(f"left out: {folder}: {why}")
+    return 0
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    if isinstance(value, (list, tuple)):
+        return "; ".join(map(str, value)) or "–"
+    return "–" if value is None else str(value)
+
+
+def _goal_text(strategy: str) -> str:
+    goal = STRATEGY_OBJECTIVES[strategy]
+    return f"{'max' if goal.maximise else 'min'} {goal.kind} sum{' with en' if goal.with_english else ''}"
+
+
+def listing_rows() -> list[dict]:
+    """One row per paper strategy and size: its folder, seeds, what ran it and what its name promises."""
+    rows: dict[tuple[str, int], dict] = {}
+    for plist in paper_lists():
+        row = rows.setdefault((plist.strategy, plist.size), {
+            "strategy": PREFIX + plist.strategy, "size": plist.size, "folder": plist.folder, "seeds": [],
+            "ran": len(plist.ran), "flags": list(name_checks()[plist.folder])})
+        if plist.seed is not None:
+            row["seeds"].append(plist.seed)
+    return list(rows.values())
+
+
+def overlap_rows() -> list[dict]:
+    """Our computed heuristic (full pool) against the paper's list, for every paper folder named after one:
+    languages shared and both values of the folder's criterion."""
+    rows = []
+    for plist in paper_lists():
+        rule = criterion(PREFIX + plist.strategy)
+        if plist.strategy not in STRATEGIES or rule is None or rule.maximise is None:
+            continue
+        ours = select(plist.strategy, plist.size)
+        rows.append({"strategy": plist.strategy, "size": plist.size,
+                     "shared": len(set(ours) & set(plist.languages)),
+                     "criterion": "scripts" if rule.kind == "scripts" else _goal_text(rule.kind),
+                     "paper": criterion_value(rule.kind, plist.languages), "ours": criterion_value(rule.kind, ours),
+                     "paper's flags": "contradicts its name" if name_checks()[plist.folder] else ""})
+    return rows
 
 
 def run_diversity(args: argparse.Namespace) -> int:
@@ -120,18 +195,23 @@ def run_diversity(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``select`` and ``diversity``; each sets ``func`` to a callable(args) -> exit code."""
+    """Add ``select``, ``diversity`` and ``paper-subsets``; each sets ``func`` to a callable(args) -> exit code."""
     sel = subparsers.add_parser(
-        "select", help="compute a language subset with one of the paper's heuristics",
-        description="Compute a realignment language subset with one of the paper's heuristics "
+        "select", help="a language subset: the paper's own list (paper:<name>) or a computed heuristic",
+        description="A realignment language subset: the paper's own list (paper:<name>, at a size it ran) or our "
+                    "computed version of one of its heuristics "
                     "(objectives and optimiser: see spaces/heuristics.py).")
-    sel.add_argument("--strategy", required=True, metavar="STRATEGY", help=f"one of: {', '.join(STRATEGIES)}")
+    sel.add_argument("--strategy", required=True, metavar="STRATEGY",
+                     help=f"one of: {', '.join(STRATEGIES)}; or paper:<name> for the paper's own list "
+                          "(realign-search paper-subsets lists them)")
     sel.add_argument("--size", required=True, type=int, metavar="N",
-                     help="languages in the subset, --include ones counted")
+                     help="languages in the subset, --include ones counted (paper:<name>: a size the paper ran)")
     sel.add_argument("--pool", action="append", metavar="FILTER",
                      help=f"restrict the 65-language pool; repeat or join terms with '&' (AND). "
                           f"Terms: {'; '.join(TERM_FORMS)}")
-    sel.add_argument("--seed", type=int, default=0, help="seed for --strategy random (default 0)")
+    sel.add_argument("--seed", type=int, default=None,
+                     help="seed for --strategy random (default 0); for paper:random and paper:abla_random_*, "
+                          "the paper seed whose list to print")
     sel.add_argument("--include", action="append", metavar="CODES", help="force these in (comma-separated)")
     sel.add_argument("--exclude", action="append", metavar="CODES", help="never pick these (comma-separated)")
     sel.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -144,3 +224,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      help="language codes (paper code, ISO 639-3 or alias; commas also separate)")
     div.add_argument("--json", action="store_true", help="print JSON instead of a table")
     div.set_defaults(func=run_diversity)
+
+    pap = subparsers.add_parser(
+        "paper-subsets", help="list the paper's own subsets (paper:<name>) and where they contradict their names",
+        description="Every list the paper realigned on, as the paper:<name> strategies of `select` and of "
+                    "search spaces, with the sizes and seeds it ran and whether a list contradicts its own "
+                    "name by its own criterion; --overlap compares our computed heuristics with them.")
+    pap.add_argument("--overlap", action="store_true",
+                     help="our computed heuristic on the full pool vs the paper's list: shared languages and "
+                          "the criterion of each")
+    pap.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    pap.set_defaults(func=run_paper_subsets)

@@ -47,25 +47,27 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from spaces.catalog import load_catalog
+from spaces.catalog import TINY_MODEL, load_catalog
 from spaces.errors import ConfigError
+from spaces.paper import PREFIX as PAPER_PREFIX
+from spaces.paper import PaperList, canonical, is_paper, lists_of, paper_names, sizes
 from spaces.pool import parse_pool
+from spaces.targets import OBJECTIVE_GROUPS, check_objective
 from spaces.trial_config import MODES, SAMPLING, TASKS, WORLDS, FinetuneParams, RealignParams, TrialConfig
 
 if TYPE_CHECKING:  # optuna is imported lazily: parsing a config must not pay its import cost
     import optuna
 
-# Mirrors trainables.registry.TRAINABLES / trainables.metrics.AGGREGATES; `spaces` may not import
-# `trainables` (see docs/ARCHITECTURE.md), and tests/test_config.py asserts the copies agree.
+# Mirrors trainables.registry.TRAINABLES; `spaces` may not import `trainables` (see
+# docs/ARCHITECTURE.md), and tests/test_config.py asserts the copies agree.
 TRAINABLES = ("realign", "published", "proxy")
-AGGREGATES = ("unseen_lrl", "seen", "unseen", "lrl", "hrl", "all")
-OBJECTIVE_METRICS = (*AGGREGATES, "n_languages", "n_pairs")
+# Objectives: the fixed target groups of spaces.targets (never a subset-dependent view) and the costs.
+OBJECTIVE_METRICS = (*OBJECTIVE_GROUPS, "n_languages", "n_pairs")
 OBJECTIVE_MODES = ("max", "min")
 ENCODINGS = ("mask", "strategy")
 SAMPLERS = ("tpe", "nsga2", "random")
 REAL_MODELS = ("bert-base-multilingual-cased", "xlm-roberta-base")
 MODEL_ALIASES = {"mbert": "bert-base-multilingual-cased", "xlmr": "xlm-roberta-base"}
-TINY_MODEL = "tiny"
 SUBSET_PARAMS = ("size", "strategy", "seed")
 DEFAULT_STRATEGIES = ("most_uriel_en", "least_uriel_en", "most_family_en", "most_distinct_script", "random")
 SECTIONS = ("experiment", "subset", "realign", "finetune", "search")
@@ -331,9 +333,12 @@ class ExperimentConfig(_PlainDict):
 class SubsetConfig(_PlainDict):
     """How the realignment subset is encoded and constrained.
 
-    ``available`` = the pool filter's languages minus ``must_exclude`` and ``held_out``; ``free`` = the
-    available languages the sampler decides about (``available`` minus ``must_include``, which must lie
-    in the pool, as ``spaces.heuristics.select`` requires of its ``include``).
+    ``available`` = the pool filter's languages minus ``must_exclude`` and ``held_out``: what any trial
+    of the sweep may realign on, carried by every trial as ``TrialConfig.sweep_pool`` (its complement is
+    the ``heldout`` target group); ``free`` = the available languages the sampler decides about
+    (``available`` minus ``must_include``, which must lie in the pool, as ``spaces.heuristics.select``
+    requires of its ``include``). ``strategies`` are computed heuristics or ``paper:<name>`` lists
+    (``spaces.paper``); ``choices`` adds the paper twins the strategy encoding samples too.
     """
 
     encoding: str = "strategy"
@@ -367,6 +372,22 @@ class SubsetConfig(_PlainDict):
         if self.max_pairs and pairs_per_language > 0:
             return min(self.max_languages, self.max_pairs // pairs_per_language)
         return self.max_languages
+
+    def paper_options(self, strategy: str) -> list[PaperList]:
+        """The lists of paper strategy ``strategy`` that this space allows as they are: inside the
+        available languages, holding every must_include, at a size within [lower, max_languages]."""
+        return [p for p in lists_of(strategy) if self.lower <= p.size <= self.max_languages
+                and p.fits(self.available, self.must_include)]
+
+    @cached_property
+    def choices(self) -> tuple[str, ...]:
+        """What the strategy encoding samples as ``subset/strategy``: ``strategies``, plus the paper twin
+        ``paper:<s>`` of every computed strategy ``s`` the paper ran with a list this space allows, so a
+        warm start (or a sampled trial) can realign on the paper's exact list at the paper's sizes."""
+        twins = [PAPER_PREFIX + s for s in self.strategies
+                 if not is_paper(s) and s != "all" and PAPER_PREFIX + s in paper_names()
+                 and PAPER_PREFIX + s not in self.strategies and self.paper_options(PAPER_PREFIX + s)]
+        return (*self.strategies, *twins)
 
 
 
@@ -524,6 +545,14 @@ def _strategies() -> tuple[str, ...]:
     return tuple(STRATEGIES)
 
 
+def _parse_strategy(value: Any) -> str:
+    """A computed strategy, or ``paper:<name>`` in its canonical spelling."""
+    text = _get_str("subset.strategies", value)
+    if is_paper(text):
+        return canonical(text, "subset.strategies")
+    return _get_str("subset.strategies", text, (*_strategies(), "paper:<name>"))
+
+
 def _parse_subset(data: Any, realign: ParamSpace) -> SubsetConfig:
     data = _table("subset", data)
     d = SubsetConfig()
@@ -537,8 +566,8 @@ def _parse_subset(data: Any, realign: ParamSpace) -> SubsetConfig:
         pool = _get_str("subset.pool", raw_pool)
     pool_filter = parse_pool(pool, field="subset.pool")  # refuses unknown terms and empty filters
 
-    known = _strategies()
-    strategies = tuple(_get_str("subset.strategies", s, known)
+    known = (*_strategies(), "paper:<name>")
+    strategies = tuple(_parse_strategy(s)
                        for s in _get_list("subset.strategies", data.get("strategies", list(d.strategies))))
     if not strategies:
         raise ConfigError("subset.strategies", "needs at least one strategy", known)
@@ -584,6 +613,12 @@ def _parse_subset(data: Any, realign: ParamSpace) -> SubsetConfig:
                           f"max_languages ({max_languages})")
     subset = replace(subset, max_languages=max_languages)
 
+    for strategy in strategies:
+        if is_paper(strategy) and not subset.paper_options(strategy):
+            raise ConfigError("subset.strategies", f"no list the paper ran as {strategy} fits this space (at "
+                              f"sizes {', '.join(map(str, sizes(strategy)))}, inside the pool minus must_exclude "
+                              f"and held_out, with every must_include, within {subset.lower}..{max_languages} "
+                              "languages)", [n for n in paper_names() if subset.paper_options(n)])
     ppl_low, ppl_high = realign.get("pairs_per_language").extremes()
     if "all" in strategies and subset.upper(ppl_high) < n_available:
         raise ConfigError("subset.strategies", f"strategy 'all' realigns on all {n_available} available "
@@ -603,8 +638,7 @@ def _parse_subset(data: Any, realign: ParamSpace) -> SubsetConfig:
 def _parse_objective(where: str, text: Any) -> str:
     text = _get_str(where, text)
     metric, _, mode = text.partition(":")
-    if metric not in OBJECTIVE_METRICS:
-        raise ConfigError(where, f"unknown metric {metric!r} in {text!r}", OBJECTIVE_METRICS)
+    check_objective(where, metric, OBJECTIVE_METRICS)
     if mode not in OBJECTIVE_MODES:
         raise ConfigError(where, f"{text!r} needs a direction after ':'", [f"{metric}:max", f"{metric}:min"])
     return text
@@ -621,7 +655,8 @@ def _parse_asha(data: Any) -> AshaConfig:
         enabled=_get_bool("search.asha.enabled", data.get("enabled", d.enabled)),
         grace_period=_get_int("search.asha.grace_period", data.get("grace_period", d.grace_period), 1),
         reduction_factor=factor,
-        metric=_get_str("search.asha.metric", data.get("metric", d.metric), AGGREGATES),
+        metric=check_objective("search.asha.metric", _get_str("search.asha.metric", data.get("metric", d.metric)),
+                               OBJECTIVE_GROUPS),
     )
 
 
@@ -758,11 +793,23 @@ def _select(strategy: str, size: int, pool: str | tuple[str, ...], seed: int,
 
 def heuristic_languages(cfg: SearchConfig, strategy: str, size: int, seed: int = 0) -> list[str]:
     """What ``strategy`` picks at ``size`` inside this space's constraints (size clipped into
-    ``[lower, max_languages]``), whatever the encoding — e.g. to label warm-start points in a report."""
+    ``[lower, max_languages]``), whatever the encoding — e.g. to label warm-start points in a report.
+    A ``paper:<name>`` strategy gives the paper's list this space allows at the size nearest ``size``."""
     sub = cfg.subset
-    if strategy not in _strategies():
+    if is_paper(strategy):
+        strategy = canonical(strategy, "strategy")
+        if not sub.paper_options(strategy):
+            raise ConfigError("strategy", f"no list of {strategy} fits this space", sub.choices)
+    elif strategy not in _strategies():
         raise ConfigError("strategy", f"unknown strategy {strategy!r}", _strategies())
-    return _strategy_languages(cfg, strategy, min(max(size, sub.lower), sub.max_languages), seed)
+    return _subset_of(cfg, strategy, min(max(size, sub.lower), sub.max_languages), seed, sub.max_languages)
+
+
+def _subset_of(cfg: SearchConfig, strategy: str, size: int, seed: int, upper: int) -> list[str]:
+    """The subset a strategy gives at an allowed ``size`` for a trial allowed at most ``upper`` languages."""
+    if is_paper(strategy):
+        return _paper_languages(cfg, strategy, size, seed, upper)
+    return _strategy_languages(cfg, strategy, size, seed)
 
 
 def _strategy_languages(cfg: SearchConfig, strategy: str, size: int, seed: int) -> list[str]:
@@ -770,6 +817,27 @@ def _strategy_languages(cfg: SearchConfig, strategy: str, size: int, seed: int) 
     if strategy == "all":  # parse_search_config guarantees the whole pool is an allowed size
         size = len(cfg.subset.available)
     return _repair(cfg, _feasible_select(cfg, strategy, size, seed), size, size)
+
+
+def _paper_languages(cfg: SearchConfig, strategy: str, size: int, seed: int, upper: int) -> list[str]:
+    """The paper's list for a ``paper:<name>`` strategy: among the lists this space allows that fit the
+    trial's ``upper`` (its pair budget), the one at the size nearest ``size`` (ties: the smaller), and for
+    per-seed folders the ``seed % n``-th paper seed's. Should no list fit ``upper``, the smallest is cut to
+    it by ``_repair``: a trial never breaks its constraints."""
+    options = cfg.subset.paper_options(strategy)
+    fitting = [p for p in options if p.size <= upper]
+    if not fitting:
+        smallest = min(options, key=lambda p: p.size)
+        return _repair(cfg, smallest.languages, cfg.subset.lower, upper)
+    nearest = min({p.size for p in fitting}, key=lambda k: (abs(k - size), k))
+    at_size = [p for p in fitting if p.size == nearest]
+    chosen = at_size[seed % len(at_size)]
+    return _repair(cfg, chosen.languages, chosen.size, chosen.size)
+
+
+def _seeded(strategy: str) -> bool:
+    """Whether a strategy draws with ``subset/seed``: ``random``, and the paper's per-seed folders."""
+    return strategy == "random" or (is_paper(strategy) and any(p.seed is not None for p in lists_of(strategy)))
 
 
 def _feasible_select(cfg: SearchConfig, strategy: str, size: int, seed: int) -> tuple[str, ...]:
@@ -831,10 +899,11 @@ def languages_for(cfg: SearchConfig, params: Mapping[str, Any]) -> list[str]:
     lower, upper = sub.lower, sub.upper(_pairs_per_language(cfg, flat))
     if sub.encoding == "strategy":
         strategy = flat.get("subset/strategy", sub.strategies[0])
-        if strategy not in sub.strategies:
-            raise ConfigError("subset/strategy", f"{strategy!r} is not in subset.strategies", sub.strategies)
+        if strategy not in sub.choices:
+            raise ConfigError("subset/strategy", f"{strategy!r} is not in subset.strategies (nor a paper twin "
+                              "of one)", sub.choices)
         size = min(max(int(flat.get("subset/size", upper)), lower), upper)
-        return _strategy_languages(cfg, strategy, size, int(flat.get("subset/seed", 0)))
+        return _subset_of(cfg, strategy, size, int(flat.get("subset/seed", 0)), upper)
     ranked = [code for code in sub.free if bool(flat.get(f"lang/{code}", False))]
     return _repair(cfg, ranked, lower, upper)
 
@@ -843,11 +912,12 @@ class DefineByRun:
     """Optuna define-by-run space for ``OptunaSearch(space=...)`` (a class so plain pickle can save it).
 
     Samples every non-fixed ``realign``/``finetune`` spec, then the subset (unless mode is ``none``):
-    strategy encoding -> ``subset/size`` in ``[lower, max_languages]``, ``subset/strategy``, and
-    ``subset/seed`` only for the ``random`` strategy; mask encoding -> ``lang/<code>`` booleans for the
-    free languages. The size range is static (TPE needs fixed distributions); a size above the trial's
-    pair budget is clipped. Returns the constants: fixed hyperparameters and ``languages``, the subset
-    after repair, which is what the trial realigns on.
+    strategy encoding -> ``subset/size`` in ``[lower, max_languages]``, ``subset/strategy`` from
+    ``subset.choices`` (the strategies and their paper twins), and ``subset/seed`` only for ``random``
+    and the paper's per-seed lists; mask encoding -> ``lang/<code>`` booleans for the free languages.
+    The size range is static (TPE needs fixed distributions); a size above the trial's pair budget is
+    clipped, and a paper strategy takes its nearest paper size. Returns the constants: fixed
+    hyperparameters and ``languages``, the subset after repair, which is what the trial realigns on.
     """
 
     def __init__(self, cfg: SearchConfig) -> None:
@@ -866,9 +936,9 @@ class DefineByRun:
         if _mode(cfg, merged) != "none":
             if sub.encoding == "strategy":
                 values["subset/size"] = trial.suggest_int("subset/size", sub.lower, sub.max_languages)
-                strategy = trial.suggest_categorical("subset/strategy", list(sub.strategies))
+                strategy = trial.suggest_categorical("subset/strategy", list(sub.choices))
                 values["subset/strategy"] = strategy
-                if strategy == "random":
+                if _seeded(strategy):
                     values["subset/seed"] = trial.suggest_int("subset/seed", 0, sub.seeds - 1)
             else:
                 for code in sub.free:
@@ -915,7 +985,8 @@ def resolve_trial(cfg: SearchConfig, sampled: Mapping[str, Any]) -> TrialConfig:
     finetune = FinetuneParams(**{s.field_name: hparams[s.name] for s in cfg.finetune.params})
     exp = cfg.experiment
     trial = TrialConfig(languages=tuple(languages), world=exp.world, model=exp.model, task=exp.task,
-                        seed=exp.seed, targets=exp.targets, realign=realign, finetune=finetune)
+                        seed=exp.seed, targets=exp.targets, realign=realign, finetune=finetune,
+                        sweep_pool=cfg.subset.available)
     trial.check()
     return trial
 
@@ -948,51 +1019,85 @@ def _checked_languages(cfg: SearchConfig, given: Any, flat: Mapping[str, Any]) -
 
 
 def warm_start_points(cfg: SearchConfig) -> list[dict[str, Any]]:
-    """The paper's heuristics as ``points_to_evaluate`` for OptunaSearch ([] when warm_start is off);
-    ``named_warm_start_points`` documents them and gives each its label."""
+    """The paper's subsets and heuristics as ``points_to_evaluate`` for OptunaSearch ([] when warm_start
+    is off); ``named_warm_start_points`` documents them and gives each its label."""
     return [point for _, point in named_warm_start_points(cfg)]
 
 
 def named_warm_start_points(cfg: SearchConfig) -> list[tuple[str, dict[str, Any]]]:
-    """``(label, point)`` pairs; labels are ``strategy@size`` (``most_uriel_en@5``), ``all@n`` for the
-    whole pool and ``baseline`` for the fine-tuning-only point.
+    """``(label, point)`` pairs; labels are ``strategy@size`` (``most_uriel_en@5``,
+    ``paper:most_uriel_en@10``), ``all@n`` for the whole pool and ``baseline`` for the fine-tuning-only
+    point.
 
     One point per strategy in ``subset.strategies`` and size in ``search.warm_start_sizes`` (each size
-    clipped into the allowed ``[lower, upper]``), plus the whole available pool when its size is
-    allowed, plus the fine-tuning-only baseline when ``realign.mode`` may be ``none``. Sampled
-    hyperparameters sit at ``ParamSpec.default()`` (the paper's values when inside the space, else the
-    midpoint); the realigning points use mode ``before``/the default. Points that resolve to the same
-    subset are kept once. Only parameters that the define-by-run function actually suggests appear.
+    clipped into the allowed ``[lower, upper]``). Where the paper ran that strategy at that size with a
+    list this space allows, the point is the paper's exact list (its twin ``paper:<s>``); at other sizes
+    and pools, our computed heuristic. A ``paper:<name>`` strategy gives one point per size the paper
+    ran that the space allows (its first seed for per-seed folders). Plus the whole available pool when
+    its size is allowed, plus the fine-tuning-only baseline when ``realign.mode`` may be ``none``.
+    Sampled hyperparameters sit at ``ParamSpec.default()`` (the paper's values when inside the space,
+    else the midpoint); the realigning points use mode ``before``/the default. Points that resolve to
+    the same subset are kept once. Only parameters that the define-by-run function actually suggests
+    appear.
     """
+    return [(label, point) for label, point, _ in _warm_starts(cfg)]
+
+
+def warm_start_subsets(cfg: SearchConfig) -> list[tuple[str, tuple[str, ...]]]:
+    """``(label, languages)`` of every warm-start point (``named_warm_start_points``), e.g. to name the
+    trials of a report that realigned on them, under either encoding."""
+    return [(label, languages) for label, _, languages in _warm_starts(cfg)]
+
+
+def _warm_starts(cfg: SearchConfig) -> list[tuple[str, dict[str, Any], tuple[str, ...]]]:
     if not cfg.search.warm_start:
         return []
     sub = cfg.subset
     hparams = {spec.name: spec.default() for spec in cfg.specs() if spec.sampled}
     mode_spec = cfg.realign.get("mode")
     mode = hparams.get(mode_spec.name, mode_spec.value)
-    points: list[tuple[str, dict[str, Any]]] = []
+    points: list[tuple[str, dict[str, Any], tuple[str, ...]]] = []
     realigning = [m for m in mode_spec.choices if m != "none"]
     if mode == "none" and realigning:  # the heuristics' points realign; the baseline is added below
         mode = hparams[mode_spec.name] = realigning[0]
     if mode != "none":
         lower = sub.lower
         upper = sub.upper(_pairs_per_language(cfg, hparams))
-        sizes = sorted({min(max(size, lower), upper) for size in cfg.search.warm_start_sizes})
-        proposals = [(f"{strategy}@{size}", strategy, size) for strategy in sub.strategies for size in sizes]
-        if len(sub.available) <= upper:  # any strategy at the full size is the whole pool
-            proposals.append((f"all@{len(sub.available)}", sub.strategies[0], len(sub.available)))
         seen: set[tuple[str, ...]] = set()
-        for label, strategy, size in proposals:
+        for label, strategy, size in _warm_proposals(cfg, lower, upper):
             subset_params: dict[str, Any] = {"subset/size": size, "subset/strategy": strategy}
-            if strategy == "random":
+            if _seeded(strategy):
                 subset_params["subset/seed"] = 0
-            languages = tuple(_strategy_languages(cfg, strategy, size, 0))
+            languages = tuple(_subset_of(cfg, strategy, size, 0, upper))
             if languages in seen:
                 continue
             seen.add(languages)
             if sub.encoding == "mask":
                 subset_params = {f"lang/{code}": code in languages for code in sub.free}
-            points.append((label, {**hparams, **subset_params}))
+            points.append((label, {**hparams, **subset_params}, languages))
     if mode_spec.kind == "choice" and "none" in mode_spec.choices or mode_spec.value == "none":
-        points.append(("baseline", {**hparams, **({mode_spec.name: "none"} if mode_spec.sampled else {})}))
+        points.append(("baseline", {**hparams, **({mode_spec.name: "none"} if mode_spec.sampled else {})}, ()))
     return points
+
+
+def _warm_proposals(cfg: SearchConfig, lower: int, upper: int) -> list[tuple[str, str, int]]:
+    """``(label, strategy, size)`` of the warm starts (see ``named_warm_start_points``)."""
+    sub = cfg.subset
+    sizes = sorted({min(max(size, lower), upper) for size in cfg.search.warm_start_sizes})
+    proposals = []
+    for strategy in sub.strategies:
+        if is_paper(strategy):
+            ran = sorted({p.size for p in sub.paper_options(strategy) if p.size <= upper})
+            proposals += [(f"{strategy}@{size}", strategy, size) for size in ran]
+            continue
+        if strategy == "all":
+            proposals.append((f"all@{len(sub.available)}", strategy, len(sub.available)))
+            continue
+        twin = PAPER_PREFIX + strategy
+        ran = {p.size for p in sub.paper_options(twin)} if twin in sub.choices else set()
+        proposals += [(f"{twin}@{size}", twin, size) if size in ran else (f"{strategy}@{size}", strategy, size)
+                      for size in sizes]
+    computed = [s for s in sub.choices if not is_paper(s)]
+    if len(sub.available) <= upper and computed:  # any computed strategy at the full size is the whole pool
+        proposals.append((f"all@{len(sub.available)}", computed[0], len(sub.available)))
+    return proposals

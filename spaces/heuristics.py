@@ -40,6 +40,12 @@ Strategies (``STRATEGIES``; names follow the paper's result folders):
   ``include`` languages are forced in whatever their script.
 - ``random``: a uniform sample without replacement, ``numpy.random.default_rng(seed)``.
 - ``all``: the whole (filtered, minus excluded) pool; ``size`` must equal its size.
+- ``paper:<name>``: not computed — the paper's own list at a size it ran (``spaces.paper``).
+
+These are our optimisation of the criterion each paper folder is named after. On the full pool, at the
+paper's sizes, they score at least as well on that criterion as the paper's own lists but share few of
+their languages (``realign-search paper-subsets --overlap`` prints the comparison); use ``paper:<name>``
+for the paper's exact lists.
 
 Only ``random`` uses ``seed``. ``include`` codes are forced in and count toward ``size`` (they must lie
 in the pool); ``exclude`` codes are removed from the pool. Results are canonical codes in catalog order.
@@ -56,6 +62,8 @@ import numpy as np
 
 from spaces.catalog import ENGLISH, load_catalog
 from spaces.errors import ConfigError
+from spaces.paper import PREFIX as PAPER_PREFIX
+from spaces.paper import paper_list
 from spaces.pool import PoolFilter, parse_pool
 from spaces.typology import KINDS, load_typology
 
@@ -397,10 +405,18 @@ def _strategy_score(strategy: str, codes: Sequence[str]) -> tuple[float, float]:
     return primary, secondary
 
 
-def select(strategy: str, size: int, pool: str | Sequence[str] | PoolFilter | None = None, seed: int = 0,
-           include: Sequence[str] = (), exclude: Sequence[str] = (), *,
+def select(strategy: str, size: int, pool: str | Sequence[str] | PoolFilter | None = None,
+           seed: int | None = None, include: Sequence[str] = (), exclude: Sequence[str] = (), *,
            exact_limit: int = EXACT_LIMIT) -> list[str]:
-    """The subset ``strategy`` picks: ``size`` canonical codes in catalog order (see module docstring)."""
+    """The subset ``strategy`` picks: ``size`` canonical codes in catalog order (see module docstring).
+
+    ``paper:<name>`` returns the paper's own list (``spaces.paper``, in the paper's order) at a size, and
+    for per-seed folders a paper ``seed``, that the paper ran; it must lie in the pool, avoid ``exclude``
+    and contain ``include``. ``seed`` None is 0 for ``random``.
+    """
+    if strategy.startswith(PAPER_PREFIX):
+        return _paper_select(strategy, size, pool, seed, include, exclude)
+    seed = 0 if seed is None else seed
     req = _request(strategy, size, pool, include, exclude)
     if strategy == "all":
         total = len(req.include) + len(req.available)
@@ -417,6 +433,25 @@ def select(strategy: str, size: int, pool: str | Sequence[str] | PoolFilter | No
     if _strategy_score(strategy, baseline) > _strategy_score(strategy, optimised):
         optimised = baseline
     return _in_catalog_order(optimised)
+
+
+def _paper_select(strategy: str, size: int, pool: str | Sequence[str] | PoolFilter | None, seed: int | None,
+                  include: Sequence[str], exclude: Sequence[str]) -> list[str]:
+    chosen = paper_list(strategy, size, seed)
+    catalog = load_catalog()
+    pool_filter = parse_pool(pool, "subset.pool")
+    outside = [c for c in chosen.languages if c not in pool_filter]
+    if outside:
+        raise ConfigError("subset.pool", f"the paper's {chosen.folder} list has {', '.join(outside)}, outside "
+                          f"pool {pool_filter.describe()!r}")
+    dropped = [c for c in chosen.languages if c in catalog.resolve(exclude, "subset.exclude")]
+    if dropped:
+        raise ConfigError("subset.exclude", f"the paper's {chosen.folder} list has {', '.join(dropped)}")
+    missing = [c for c in catalog.resolve(include, "subset.include") if c not in chosen.languages]
+    if missing:
+        raise ConfigError("subset.include", f"the paper's {chosen.folder} list lacks {', '.join(missing)}",
+                          chosen.languages)
+    return list(chosen.languages)
 
 
 def greedy(strategy: str, size: int, pool: str | Sequence[str] | PoolFilter | None = None,

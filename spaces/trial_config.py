@@ -16,6 +16,7 @@ MODES = ("none", "before", "joint")
 SAMPLING = ("uniform", "proportional")
 TASKS = ("pos", "ner", "nli")
 WORLDS = ("tiny", "real")
+_CODE_LISTS = ("languages", "targets", "sweep_pool")
 
 
 @dataclass(frozen=True)
@@ -59,11 +60,15 @@ class TrialConfig:
     targets: tuple[str, ...] = ()  # evaluation languages; empty = every language the task has
     realign: RealignParams = field(default_factory=RealignParams)
     finetune: FinetuneParams = field(default_factory=FinetuneParams)
+    # What ANY trial of the sweep may realign on (the space's subset.available), so that the `heldout`
+    # objective averages the same targets for every trial; empty = every realignable language (a trial
+    # outside a sweep). See spaces.targets.
+    sweep_pool: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
-        out["languages"] = list(self.languages)
-        out["targets"] = list(self.targets)
+        for key in _CODE_LISTS:
+            out[key] = list(getattr(self, key))
         return out
 
     @classmethod
@@ -74,7 +79,7 @@ class TrialConfig:
         finetune = _sub(FinetuneParams, data.pop("finetune", {}) or {}, "finetune")
         top = _check_keys(cls, data, "trial")
         cfg = cls(
-            **{k: tuple(v) if k in ("languages", "targets") else v for k, v in top.items()},
+            **{k: tuple(v) if k in _CODE_LISTS else v for k, v in top.items()},
             realign=realign, finetune=finetune,
         )
         cfg.check()
@@ -88,6 +93,11 @@ class TrialConfig:
         if self.realign.mode != "none" and not self.languages:
             raise ConfigError("languages", f"realign.mode={self.realign.mode!r} needs at least one "
                               "realignment language; use mode 'none' for the fine-tuning-only baseline")
+        outside = [code for code in self.languages if self.sweep_pool and code not in self.sweep_pool]
+        if outside:
+            raise ConfigError("languages", f"{', '.join(outside)} lie outside the sweep's pool (sweep_pool), "
+                              "whose complement the 'heldout' objective scores as never realigned on",
+                              self.sweep_pool)
 
 
 def _check_keys(cls: type, data: dict[str, Any], where: str) -> dict[str, Any]:

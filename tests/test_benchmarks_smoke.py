@@ -147,3 +147,18 @@ def test_setup_cache_starts_empty_but_for_the_linked_world(tmp_path) -> None:
     link = root / "tinyworld" / "v1-seed0"
     assert link.is_symlink() and link.resolve() == world_dir.resolve()
     assert (link / "world.json").read_text() == "{}"
+
+
+# ------------------------------------------------------------------------------------------ tiny world
+def test_tinyworld_fidelity_quick_compares_every_setup_on_one_fixed_group(capsys) -> None:
+    from benchmarks import tinyworld_fidelity
+
+    argv = ["--quick", "--subset", "random", "--subset-size", "1", "--subset-seed", "0", "--seeds", "0,1"]
+    assert tinyworld_fidelity.main(argv, world=fake_world()) == 0
+    out = capsys.readouterr().out
+    rows = table_rows(out, "setup")
+    assert [row[0] for row in rows] == ["baseline", "all 3", "random 1"]
+    assert [row[1] for row in rows] == ["0", "3", "1"]
+    assert {row[2] for row in rows} == {"1"}  # one fixed target group: yor_Latn, unseen by the tiny encoder
+    assert "unseen_lrl targets: yor_Latn" in out
+    assert rows[0][4] == "—" and re.fullmatch(r"[+-]\d\.\d{3} ± \d\.\d{3}", rows[1][4])

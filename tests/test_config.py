@@ -15,7 +15,6 @@ import pytest
 from spaces import heuristics
 from spaces.catalog import load_catalog
 from spaces.config import (
-    AGGREGATES,
     OBJECTIVE_METRICS,
     SAMPLERS,
     TRAINABLES,
@@ -146,12 +145,13 @@ def test_omitted_max_languages_means_everything_available():
 
 
 def test_mirrored_constants_match_their_owners():
-    from trainables.metrics import AGGREGATES as OWNED
+    from trainables.metrics import AGGREGATES, OBJECTIVE_GROUPS, SUBSET_VIEWS
     from trainables.registry import TRAINABLES as REGISTERED
 
-    assert AGGREGATES == OWNED
     assert set(TRAINABLES) == set(REGISTERED)
-    assert set(OBJECTIVE_METRICS) == {*OWNED, "n_languages", "n_pairs"}
+    # every objective is a fixed target group the trainables report; no subset-dependent view is one
+    assert set(OBJECTIVE_METRICS) == {*OBJECTIVE_GROUPS, "n_languages", "n_pairs"}
+    assert set(OBJECTIVE_GROUPS) <= set(AGGREGATES) and not set(SUBSET_VIEWS) & set(OBJECTIVE_METRICS)
 
 
 # -- refusals ------------------------------------------------------------------------------------
@@ -240,6 +240,15 @@ REFUSALS = [
     ({"search": {"objectives": ["unseen_lrl:max", "unseen_lrl:min"]}}, "search.objectives", None),
     ({"search": {"objectives": []}}, "search.objectives", "n_pairs"),
     ({"search": {"asha": {"metric": "n_languages"}}}, "search.asha.metric", "unseen_lrl"),
+    # subset-dependent views and the old names are refused as objectives (they score trials on different
+    # languages); the allowed list names the fixed groups
+    ({"search": {"objectives": ["in_subset:max"]}}, "search.objectives", "heldout"),
+    ({"search": {"objectives": ["lrl_out_of_subset:max"]}}, "search.objectives", "unseen_lrl"),
+    ({"search": {"objectives": ["unseen:max", "n_languages:min"]}}, "search.objectives", "seen_lrl"),
+    ({"search": {"objectives": ["seen:max"]}}, "search.objectives", "unseen_lrl"),
+    ({"search": {"asha": {"metric": "out_of_subset"}}}, "search.asha.metric", "unseen_lrl"),
+    ({"subset": {"strategies": ["paper:most_diverse"]}}, "subset.strategies", "paper:most_uriel_en"),
+    ({"subset": {"strategies": ["paper:most_uriel_en"]}}, "subset.strategies", None),  # no list in joshi<=2
     ({"search": {"asha": {"reduction_factor": 1}}}, "search.asha.reduction_factor", "> 1"),
     ({"search": {"optuna_storage": "study.db"}}, "search.optuna_storage", "sqlite:///study.db"),
     ({"experiment": {"trainable": "replay"}}, "experiment.trainable", "published"),

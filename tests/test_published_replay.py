@@ -30,7 +30,8 @@ def test_replay_equals_direct_average_of_the_csv_rows():
     languages = rows[0]["realignment_langs"].split(",")
     result = replay("mbert", "ner", reversed(languages))  # order must not matter
     assert sorted(result.seeds) == sorted(int(r["seed"]) for r in rows)
-    for column, key in [("final_eval_yo_f1", "score/yor_Latn"), ("final_eval_yor_f1", "bench/masakhaner/yor_Latn"),
+    for column, key in [("final_eval_yo_f1", "bench/wikiann/yor_Latn"), ("final_eval_yor_f1", "score/yor_Latn"),
+                        ("final_eval_yor_f1", "bench/masakhaner/yor_Latn"),
                         ("final_eval_de_f1", "score/de"), ("final_eval_pcm_f1", "score/pcm")]:
         expected = sum(float(r[column]) for r in rows) / len(rows)
         assert result.mean[key] == pytest.approx(expected, abs=1e-12)
@@ -74,14 +75,20 @@ def test_shipped_runs_use_canonical_codes_only():
             assert bench in benchmark_order(run.task) and catalog.get(code).code == code
 
 
-def test_two_benchmarks_for_one_language_stay_apart_and_the_primary_rule_picks_xtreme():
+def test_two_benchmarks_for_one_language_stay_apart_and_the_primary_rule_picks_the_african_set():
     scores = {"wikiann/yor_Latn": 0.5, "masakhaner/yor_Latn": 0.7, "masakhaner/pcm": 0.9, "wikiann/de": 0.8}
-    assert primary_scores(scores, "ner") == {"yor_Latn": 0.5, "pcm": 0.9, "de": 0.8}
-    out = result_metrics(scores, "ner", subset=["de"])
+    assert primary_scores(scores, "ner") == {"yor_Latn": 0.7, "pcm": 0.9, "de": 0.8}  # MasakhaNER first
+    assert benchmark_order("ner")[0] == "masakhaner" and benchmark_order("pos")[0] == "masakhapos"
+    assert benchmark_order("nli")[0] == "afrixnli"
+    out = result_metrics(scores, "ner", subset=["de"], model="mbert")
     assert out["bench/masakhaner"] == pytest.approx((0.7 + 0.9) / 2)
     assert out["bench/wikiann"] == pytest.approx((0.5 + 0.8) / 2)
-    assert out["unseen_lrl"] == pytest.approx((0.5 + 0.9) / 2)  # yor (primary = WikiANN) and pcm
-    assert out["seen"] == pytest.approx(0.8)
+    # mBERT saw Yoruba in pretraining, not Nigerian Pidgin; pcm is evaluation-only (held out)
+    assert out["unseen_lrl"] == pytest.approx(0.9) and out["seen_lrl"] == pytest.approx(0.7)
+    assert out["heldout"] == pytest.approx(0.9) and out["hrl"] == pytest.approx(0.8)
+    assert out["in_subset"] == pytest.approx(0.8) and out["out_of_subset"] == pytest.approx((0.7 + 0.9) / 2)
+    xlmr = result_metrics(scores, "ner", subset=["de"], model="xlmr")  # XLM-R saw neither
+    assert xlmr["unseen_lrl"] == pytest.approx((0.7 + 0.9) / 2) and math.isnan(xlmr["seen_lrl"])
     assert set(AGGREGATES) <= set(out)
 
 
@@ -111,16 +118,19 @@ def test_trainable_reports_the_seed_mean_with_the_shared_schema(monkeypatch):
     mine = [r.scores["udpos/de"] for r in load_runs()
             if (r.folder, r.model, r.task) == ("most_uriel_en_20", run.model, "pos")]
     assert metrics["score/de"] == pytest.approx(sum(mine) / len(mine))
-    scored = [metrics[k] for k in metrics if k.startswith("score/")
-              and load_catalog().get(k[6:]).is_lrl and k[6:] not in run.languages]
-    assert metrics["unseen_lrl"] == pytest.approx(sum(scored) / len(scored))
+    unseen = [metrics[k] for k in metrics if k.startswith("score/")
+              and load_catalog().get(k[6:]).is_lrl and not load_catalog().get(k[6:]).seen_by(run.model)]
+    assert metrics["unseen_lrl"] == pytest.approx(sum(unseen) / len(unseen))
+    outside = [metrics[k] for k in metrics if k.startswith("score/")
+               and load_catalog().get(k[6:]).is_lrl and k[6:] not in run.languages]
+    assert metrics["lrl_out_of_subset"] == pytest.approx(sum(outside) / len(outside))
 
 
 def test_mode_none_is_the_baseline_and_other_inputs_are_refused():
     base = TrialConfig(world="real", model="xlm-roberta-base", task="nli", realign=RealignParams(mode="none"))
     metrics = published_metrics(base.to_dict())
     assert metrics["n_languages"] == 0 and metrics["n_pairs"] == 0
-    assert math.isnan(metrics["seen"]) and metrics["all"] == pytest.approx(metrics["unseen"])
+    assert math.isnan(metrics["in_subset"]) and metrics["all"] == pytest.approx(metrics["out_of_subset"])
     with pytest.raises(ConfigError, match="model"):
         published_metrics(TrialConfig(languages=("af",), model="tiny", task="nli").to_dict())
     joint = TrialConfig(languages=("af",), model="xlm-roberta-base", task="nli", realign=RealignParams(mode="joint"))
@@ -144,6 +154,9 @@ def test_shipped_file_is_what_the_build_script_makes_from_the_source():
     shipped = json.loads(gzip.decompress(build.DATA_FILE.read_bytes()))
     assert json.loads(json.dumps(build.build(SOURCE))) == shipped
     assert shipped["license"].startswith("MIT License")
+    # and the paper's lists that spaces.paper reads
+    expected = build._one_list_per_line(build.paper_subsets(shipped))
+    assert build.PAPER_SUBSETS_FILE.read_text(encoding="utf-8") == expected
 
 
 def test_registry_names_resolve_to_these_trainables():

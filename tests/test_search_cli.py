@@ -124,3 +124,34 @@ def test_unopenable_optuna_storage(tmp_path, capsys):
     text = MINIMAL_TOML.replace("[search]", f'[search]\noptuna_storage = "sqlite:///{tmp_path}/no/such/dir/s.db"')
     code, err = _run(tmp_path, capsys, str(_config(tmp_path, text)))
     _refused(code, err, "search.optuna_storage")
+
+
+@pytest.mark.parametrize(("objective", "needles"), [
+    ("in_subset", ("search.objectives", "'in_subset' depends on the trial's subset", "unseen_lrl", "heldout")),
+    ("lrl_out_of_subset", ("search.objectives", "depends on the trial's subset", "seen_lrl")),
+    ("unseen", ("search.objectives", "renamed 'out_of_subset'", "unseen_lrl")),
+])
+def test_subset_dependent_objective(tmp_path, capsys, objective, needles):
+    text = MINIMAL_TOML.replace("[search]", f'[search]\nobjectives = ["{objective}:max", "n_languages:min"]')
+    code, err = _run(tmp_path, capsys, str(_config(tmp_path, text)))
+    _refused(code, err, *needles)
+
+
+def test_subset_dependent_asha_metric(tmp_path, capsys):
+    text = MINIMAL_TOML + '\n[search.asha]\nenabled = true\nmetric = "out_of_subset"\n'
+    code, err = _run(tmp_path, capsys, str(_config(tmp_path, text)))
+    _refused(code, err, "search.asha.metric", "depends on the trial's subset")
+
+
+def test_study_refuses_a_subset_dependent_metric(capsys):
+    code = main(["study", "--metric", "in_subset"])
+    _refused(code, capsys.readouterr().err, "--metric", "depends on the trial's subset", "unseen_lrl")
+
+
+def test_paper_strategy_at_a_size_the_paper_did_not_run(capsys):
+    code = main(["select", "--strategy", "paper:most_uriel_en", "--size", "11"])
+    out, err = capsys.readouterr()
+    assert out == ""
+    _refused(code, err, "--size", "paper:most_uriel_en", "allowed: 5, 10, 20, 40")
+    code = main(["select", "--strategy", "paper:random", "--size", "10", "--seed", "3"])
+    _refused(code, capsys.readouterr().err, "--seed", "allowed: 17, 23, 42, 66")

@@ -26,7 +26,8 @@ def test_two_language_before_trial_on_the_tiny_world(tiny_world, monkeypatch) ->
     assert {k for k in final if k.startswith("score/")} == {f"score/{code}" for code in targets}
     scores = {code: final[f"score/{code}"] for code in targets}
     assert all(0.0 <= s <= 1.0 for s in scores.values())
-    for key in ("unseen_lrl", "seen", "unseen", "lrl", "hrl", "all", "realign_loss"):
+    for key in ("unseen_lrl", "seen_lrl", "heldout", "in_subset", "out_of_subset", "lrl", "hrl", "all",
+                "realign_loss"):
         assert math.isfinite(final[key]), key
     assert math.isfinite(reports[1]["unseen_lrl"])  # the intermediate report carries the objective
     assert final["n_languages"] == 2

@@ -257,7 +257,7 @@ class TrialRun:
         else:
             languages = {lang: value for lang, value in scores.items() if lang in self.data.tests}
             out |= {f"score/{lang}": value for lang, value in languages.items()}
-            out |= aggregate(languages, subset)
+            out |= aggregate(languages, subset, self.trial.model, self.trial.sweep_pool)
         out |= benchmark_metrics(scores or {}, self.data.benchmarks)
         out |= {
             "n_languages": len(subset), "n_pairs": self.data.n_pairs, "phase": self.progress.phase,

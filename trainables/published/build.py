@@ -20,6 +20,15 @@ compact file is what ships; this script documents (and re-does) every decision m
   are filed under nor the paper's all-65 run (their scores differ from ``xt_afri``).
 - the baseline's ``realignment_langs`` column lists evaluation languages, not realignment ones (it does
   not realign): stored as an empty subset.
+- ``benchmark_order`` (the precedence that picks ``score/<code>`` when two benchmarks of a task score
+  one language): the African benchmark first — MasakhaNER 2.0 over WikiANN, MasakhaPOS over UD,
+  AfriXNLI over XNLI — because the paper's tables report those languages on the African sets.
+
+It also writes ``spaces/data/paper_subsets.json``: the realignment list of every strategy folder and
+size the paper ran (one list per paper seed for the ``random_langs_with_seed_*`` / ``abla_random_*``
+folders, which drew a list per seed), the (model, task) pairs that ran it, and the mislabelled folders.
+``spaces.paper`` reads it, so ``realign-search select --strategy paper:<name>`` and the search's warm
+starts use the paper's exact lists without ``spaces`` importing ``trainables``.
 
 Run: ``python -m trainables.published.build [--source ../shared/published]``.
 """
@@ -44,9 +53,9 @@ TASK_METRIC = {"nli": "accuracy", "ner": "f1", "pos": "accuracy"}
 METHODS = ("baseline", "before_noaligner", "before_fastalign")
 PARALLEL_DATA = "mix_opus100_nllb"
 AGGREGATE_COLUMNS = ("avg", "same")
+SHORT_MODEL = {"bert-base-multilingual-cased": "mbert", "xlm-roberta-base": "xlmr"}  # the model aliases
 
-# Which benchmark a score column belongs to, per task, by the column's code. Order = precedence: the
-# first benchmark that scores a language gives its ``score/<code>`` (XTREME-R's own benchmark first).
+# Which benchmark a score column belongs to, per task, by the column's code.
 NLI_BENCHMARKS = {
     "xnli": ("ar", "bg", "de", "el", "en", "es", "fr", "hi", "ru", "sw", "th", "tr", "ur", "vi", "zh"),
     "indonli": ("ind",),
@@ -57,7 +66,11 @@ NLI_BENCHMARKS = {
 }
 # NER and PoS: XTREME-R's WikiANN / UD use 2-letter codes, MasakhaNER 2.0 / MasakhaPOS 3-letter ones.
 TWO_BENCHMARKS = {"ner": ("wikiann", "masakhaner"), "pos": ("udpos", "masakhapos")}
-BENCHMARK_ORDER = {"nli": tuple(NLI_BENCHMARKS), **TWO_BENCHMARKS}
+# Precedence: the first benchmark that scores a language gives its ``score/<code>``. The African sets come
+# first (the paper's tables report MasakhaNER 2.0, MasakhaPOS and AfriXNLI for their languages).
+BENCHMARK_ORDER = {"nli": ("afrixnli", "xnli", "indonli", "myxnli", "americasnli"),
+                   "ner": ("masakhaner", "wikiann"), "pos": ("masakhapos", "udpos")}
+PAPER_SUBSETS_FILE = Path(__file__).resolve().parents[2] / "spaces" / "data" / "paper_subsets.json"
 
 
 def benchmark_of(task: str, column_code: str) -> str:
@@ -142,6 +155,8 @@ def build(source: Path) -> dict:
                 records.append({"folder": folder, "strategy": strategy, "size": size, "model": model,
                                 "method": method, "task": task, "seed": run["seed"],
                                 "languages": run["languages"], "scores": run["scores"]})
+    assert all(set(BENCHMARK_ORDER[task]) == {b for k in keys for b in [k.split("/")[0]]}
+               for task, keys in columns.items()), "BENCHMARK_ORDER must name every benchmark of its task"
     order = {task: {b: i for i, b in enumerate(BENCHMARK_ORDER[task])} for task in columns}
     sorted_columns = {task: sorted(keys, key=lambda k, t=task: (order[t][k.split("/")[0]], k))
                       for task, keys in columns.items()}
@@ -159,18 +174,60 @@ def build(source: Path) -> dict:
     }
 
 
+def paper_subsets(data: dict) -> dict:
+    """The realignment lists the paper ran, per strategy folder (and per seed where a folder drew one list
+    per seed), for ``spaces/data/paper_subsets.json``."""
+    by_folder: dict[str, dict[tuple[str, ...], dict]] = {}
+    for run in data["runs"]:
+        if run["method"] == "baseline":
+            continue
+        lists = by_folder.setdefault(run["folder"], {})
+        entry = lists.setdefault(tuple(run["languages"]), {"strategy": run["strategy"], "size": run["size"],
+                                                           "seeds": set(), "ran": set()})
+        entry["seeds"].add(run["seed"])
+        entry["ran"].add(f"{SHORT_MODEL[run['model']]}/{run['task']}")
+    out = []
+    for folder, lists in sorted(by_folder.items()):
+        per_seed = len(lists) > 1  # random draws: each paper seed realigned on its own list
+        for languages, entry in sorted(lists.items(), key=lambda kv: min(kv[1]["seeds"])):
+            if per_seed and len(entry["seeds"]) != 1:
+                raise ValueError(f"{folder}: seeds {sorted(entry['seeds'])} share one of several lists")
+            out.append({"folder": folder, "strategy": entry["strategy"], "size": entry["size"],
+                        "seed": min(entry["seeds"]) if per_seed else None, "languages": list(languages),
+                        "ran": sorted(entry["ran"])})
+    mislabelled = sorted({line.split("/", 1)[0] for line in data["dropped"]})
+    return {
+        "source": "the realignment lists of the paper's published results (MIT License, Copyright (c) 2024 "
+                  "Posos; see trainables/published/LICENSE); generated by python -m trainables.published.build",
+        "lists": out,
+        "mislabelled": {folder: "every run in it realigned on all 65 languages, not on the size its name "
+                                "promises" for folder in mislabelled},
+    }
+
+
+def _one_list_per_line(subsets: dict) -> str:
+    """JSON with one paper list per line: small, and a rebuild's diff shows which lists changed."""
+    head = {k: v for k, v in subsets.items() if k != "lists"}
+    lines = ",\n".join("  " + json.dumps(entry, sort_keys=True) for entry in subsets["lists"])
+    return json.dumps(head, indent=1, sort_keys=True)[:-2] + ',\n "lists": [\n' + lines + "\n ]\n}\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help="the paper's published/ folder")
     parser.add_argument("--out", type=Path, default=DATA_FILE)
+    parser.add_argument("--paper-subsets", type=Path, default=PAPER_SUBSETS_FILE,
+                        help="where the paper's realignment lists go (read by spaces.paper)")
     args = parser.parse_args(argv)
     data = build(args.source)
     payload = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
     with gzip.GzipFile(args.out, "wb", compresslevel=9, mtime=0) as fh:  # mtime=0: reproducible bytes
         fh.write(payload)
+    subsets = paper_subsets(data)
+    args.paper_subsets.write_text(_one_list_per_line(subsets), encoding="utf-8")
     print(f"{len(data['runs'])} runs, {sum(map(len, data['columns'].values()))} score columns -> "
-          f"{args.out} ({args.out.stat().st_size / 1e3:.0f} kB); dropped {len(data['dropped'])} mislabelled runs",
-          file=sys.stderr)
+          f"{args.out} ({args.out.stat().st_size / 1e3:.0f} kB); dropped {len(data['dropped'])} mislabelled runs; "
+          f"{len(subsets['lists'])} paper lists -> {args.paper_subsets}", file=sys.stderr)
     return 0
 
 

@@ -69,10 +69,11 @@ def mean_scores(runs: Iterable[Run]) -> dict[str, float]:
 
 
 def replay(model: str, task: str, languages: Iterable[str], method: str = OURS,
-           targets: Iterable[str] = ()) -> Replay:
+           targets: Iterable[str] = (), sweep_pool: Iterable[str] = ()) -> Replay:
     """The paper's result for ``languages`` (any code form); a ConfigError if it never ran that subset.
 
     ``method="baseline"`` (or an empty ``languages``) replays fine-tuning without realignment.
+    ``sweep_pool`` fixes the ``heldout`` group (``trainables.metrics.aggregate``).
     """
     model, task = check_model(model), check_task(task)
     if method not in METHODS:
@@ -85,11 +86,12 @@ def replay(model: str, task: str, languages: Iterable[str], method: str = OURS,
     if runs is None:
         raise ConfigError("languages", _no_measurement(codes, subsets, model, task, method))
     targets = tuple(load_catalog().resolve(targets, "targets"))
-    per_seed = tuple(SeedResult(run.seed, run.folder, result_metrics(run.scores, task, codes, targets))
+    scored = {"model": model, "sweep_pool": tuple(sweep_pool)}
+    per_seed = tuple(SeedResult(run.seed, run.folder, result_metrics(run.scores, task, codes, targets, **scored))
                      for run in sorted(runs, key=lambda r: (r.seed, r.folder)))
     return Replay(model=model, task=task, method=method, languages=codes,
                   folders=tuple(sorted({r.folder for r in runs})), per_seed=per_seed,
-                  mean=result_metrics(mean_scores(runs), task, codes, targets))
+                  mean=result_metrics(mean_scores(runs), task, codes, targets, **scored))
 
 
 def _no_measurement(codes: tuple[str, ...], subsets: Mapping[frozenset[str], tuple[Run, ...]],
@@ -115,7 +117,7 @@ def published_metrics(config: Mapping[str, Any]) -> dict[str, Any]:
         raise ConfigError("realign.mode", "the paper published only 'before' realignment and the baseline",
                           ["before", "none"])
     languages = () if trial.realign.mode == "none" else trial.languages
-    result = replay(trial.model, trial.task, languages, targets=trial.targets)
+    result = replay(trial.model, trial.task, languages, targets=trial.targets, sweep_pool=trial.sweep_pool)
     return {**result.mean, "n_languages": len(result.languages),
             "n_pairs": PAPER_PAIRS if result.languages else 0, "n_seeds": len(result.per_seed),
             "phase": "final"}

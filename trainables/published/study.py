@@ -3,7 +3,7 @@
 For each (model, task) and subset size k, every paper strategy that ran k languages is ranked by the
 seed mean of one metric, and compared — as the paper did — with paired t-tests over matching seeds
 (``scipy.stats.ttest_rel``) against the all-65 run (``xt_afri``) and the fine-tuning-only baseline.
-Metrics are the shared aggregates (``unseen_lrl`` ...) or a benchmark's mean (``masakhaner``,
+Metrics are the fixed target groups of ``spaces.targets`` (``unseen_lrl`` ...) or a benchmark's mean (``masakhaner``,
 ``afrixnli``, ``americasnli`` ...; see ``trainables.published.data``). Runs in well under a second.
 """
 
@@ -19,7 +19,7 @@ import numpy as np
 from scipy import stats
 
 from spaces.errors import ConfigError
-from trainables.metrics import AGGREGATES
+from spaces.targets import OBJECTIVE_GROUPS, check_objective
 from trainables.published.data import (
     MODELS, OURS, TASKS, Run, benchmarks, check_model, check_task, load_runs, result_metrics,
 )
@@ -68,12 +68,12 @@ class StudyTable:
 
 
 def metric_key(metric: str) -> str:
-    """The result-schema key of a study metric: an aggregate as is, a benchmark as ``bench/<name>``."""
-    if metric in AGGREGATES:
-        return metric
+    """The result-schema key of a study metric: a fixed target group as is, a benchmark as
+    ``bench/<name>``. A subset-dependent view is refused: strategies would be ranked on different
+    languages (``spaces.targets.check_objective``)."""
     if metric in benchmarks():
         return f"bench/{metric}"
-    raise ConfigError("--metric", f"unknown metric {metric!r}", [*AGGREGATES, *benchmarks()])
+    return check_objective("--metric", metric, [*OBJECTIVE_GROUPS, *benchmarks()])
 
 
 def tasks_for(metric: str, task: str | None) -> list[str]:
@@ -93,7 +93,7 @@ def seed_values(runs: Iterable[Run], metric: str) -> dict[int, float]:
     key = metric_key(metric)
     values: dict[int, list[float]] = defaultdict(list)
     for run in runs:
-        value = result_metrics(run.scores, run.task, run.languages)[key]
+        value = result_metrics(run.scores, run.task, run.languages, model=run.model)[key]
         if not math.isnan(value):
             values[run.seed].append(value)
     return {seed: float(np.mean(v)) for seed, v in sorted(values.items())}
@@ -151,6 +151,81 @@ def run_study(model: str | None = None, task: str | None = None, metric: str = "
         raise ConfigError("--sizes", "give positive subset sizes, e.g. 5,10,20,40")
     models = [check_model(model)] if model else list(MODELS)
     return [study_table(m, t, metric, sizes, ablations) for m in models for t in tasks_for(metric, task)]
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    """The paper's claim for one (model, task): its best subset of at most ``max_size`` languages against
+    realigning on all 65, on one metric, paired over the seeds both ran."""
+
+    model: str
+    task: str
+    metric: str
+    max_size: int
+    folder: str
+    size: int
+    mean: float
+    all_mean: float
+    vs_all: Comparison
+    candidates: int
+
+
+def claim_row(model: str, task: str, metric: str = "unseen_lrl", max_size: int = 20, ablations: bool = False,
+              runs: Sequence[Run] | None = None) -> ClaimRow:
+    """Best paper folder of at most ``max_size`` languages (by seed mean) vs the all-65 run (``xt_afri``).
+
+    The best is picked among every candidate folder, so its p-value is not corrected for that choice.
+    """
+    runs = load_runs() if runs is None else runs
+    mine = [r for r in runs if (r.model, r.task, r.method) == (model, task, OURS)]
+    everything = seed_values([r for r in mine if r.strategy == ALL_STRATEGY], metric)
+    by_folder: dict[str, list[Run]] = defaultdict(list)
+    for run in mine:
+        if run.strategy != ALL_STRATEGY and run.size <= max_size and (ablations or not run.folder.startswith("abla_")):
+            by_folder[run.folder].append(run)
+    scored = {folder: values for folder, folder_runs in by_folder.items()
+              if (values := seed_values(folder_runs, metric))}
+    if not scored:
+        raise ConfigError("--max-size", f"the paper ran no subset of at most {max_size} languages for {model} "
+                          f"on {task}")
+    folder = max(sorted(scored), key=lambda f: np.mean(list(scored[f].values())))
+    values = scored[folder]
+    return ClaimRow(model=model, task=task, metric=metric, max_size=max_size, folder=folder,
+                    size=by_folder[folder][0].size, mean=float(np.mean(list(values.values()))),
+                    all_mean=float(np.mean(list(everything.values()))) if everything else math.nan,
+                    vs_all=paired(values, everything), candidates=len(scored))
+
+
+def run_claim(model: str | None = None, task: str | None = None, metric: str = "unseen_lrl", max_size: int = 20,
+              ablations: bool = False) -> list[ClaimRow]:
+    """``claim_row`` for the given model (default both) and task (default every task the metric has)."""
+    if max_size <= 0:
+        raise ConfigError("--max-size", f"give a positive subset size, not {max_size}")
+    models = [check_model(model)] if model else list(MODELS)
+    return [claim_row(m, t, metric, max_size, ablations) for m in models for t in tasks_for(metric, task)]
+
+
+def claim_markdown(rows: Sequence[ClaimRow]) -> str:
+    """The claim table: best small subset vs all 65, in points (x100), paired t-test over seeds."""
+    from spaces.paper import name_checks
+
+    metric, max_size = rows[0].metric, rows[0].max_size
+    flagged = name_checks()
+    out = [f"| model | task | best paper subset of <= {max_size} (of n) | size | {metric} | all-65 | Δ | t | p | "
+           "seeds |", "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        t = "–" if math.isnan(r.vs_all.t) else f"{r.vs_all.t:.2f}"
+        name = r.folder + (" †" if flagged.get(r.folder) else "")
+        out.append(f"| {SHORT_MODEL.get(r.model, r.model)} | {r.task} | {name} (of {r.candidates}) | {r.size} | "
+                   f"{_fmt(r.mean)} | {_fmt(r.all_mean)} | {_fmt(r.vs_all.delta)} | {t} | {_fmt_p(r.vs_all)} | "
+                   f"{r.vs_all.n_pairs} |")
+    out.append("")
+    out.append(f"Scores ×100, mean over seeds. Best = highest seed mean among the n paper folders of at most "
+               f"{max_size} languages (ablations only with --ablations); Δ = mean paired difference best − all-65 "
+               "over matching seeds; p = two-sided paired t-test (scipy.stats.ttest_rel), * p < 0.05, not "
+               "corrected for picking the best of n. † the folder's list contradicts its name "
+               "(realign-search paper-subsets).")
+    return "\n".join(out) + "\n"
 
 
 def _fmt(value: float, digits: int = 2, scale: float = 100.0) -> str:
