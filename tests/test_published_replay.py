@@ -80,6 +80,9 @@ def test_two_benchmarks_for_one_language_stay_apart_and_the_primary_rule_picks_t
     assert primary_scores(scores, "ner") == {"yor_Latn": 0.7, "pcm": 0.9, "de": 0.8}  # MasakhaNER first
     assert benchmark_order("ner")[0] == "masakhaner" and benchmark_order("pos")[0] == "masakhapos"
     assert benchmark_order("nli")[0] == "afrixnli"
+    # AfriXNLI's translation sources stay XNLI's; its African languages are AfriXNLI's
+    nli = {"afrixnli/fr": 0.1, "xnli/fr": 0.6, "afrixnli/swh_Latn": 0.2, "xnli/swh_Latn": 0.7, "afrixnli/en": 0.9}
+    assert primary_scores(nli, "nli") == {"fr": 0.6, "swh_Latn": 0.2, "en": 0.9}
     out = result_metrics(scores, "ner", subset=["de"], model="mbert")
     assert out["bench/masakhaner"] == pytest.approx((0.7 + 0.9) / 2)
     assert out["bench/wikiann"] == pytest.approx((0.5 + 0.8) / 2)

@@ -106,14 +106,22 @@ def check_task(task: str) -> str:
     return task
 
 
+# AfriXNLI also ships its translation sources, English and French: the African-first precedence is for the
+# African languages, so XNLI, XTREME-R's set, keeps scoring these two (as the real world does).
+SOURCE_LANGUAGES = {"afrixnli": frozenset({ENGLISH, "fr"})}
+
+
 def primary_scores(bench_scores: Mapping[str, float], task: str) -> dict[str, float]:
-    """One score per canonical language: the first benchmark in precedence order that scores it."""
-    rank = {name: i for i, name in enumerate(benchmark_order(task))}
+    """One score per canonical language: the first benchmark in precedence order that scores it (a
+    benchmark's ``SOURCE_LANGUAGES`` rank after every other benchmark)."""
+    order = benchmark_order(task)
+    rank = {name: i for i, name in enumerate(order)}
     chosen: dict[str, tuple[int, float]] = {}
     for key, value in bench_scores.items():
         bench, code = key.split("/", 1)
-        if code not in chosen or rank[bench] < chosen[code][0]:
-            chosen[code] = (rank[bench], value)
+        position = rank[bench] + (len(order) if code in SOURCE_LANGUAGES.get(bench, ()) else 0)
+        if code not in chosen or position < chosen[code][0]:
+            chosen[code] = (position, value)
     return {code: value for code, (_, value) in chosen.items()}
 
 
