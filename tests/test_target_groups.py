@@ -98,7 +98,8 @@ def test_realign_path_objectives_do_not_depend_on_the_subset():
     for subset in _subsets(rng):
         trial = resolve_trial(cfg, {"languages": subset, "realign/mode": "before"})
         assert trial.sweep_pool == cfg.subset.available
-        run = SimpleNamespace(trial=trial, data=SimpleNamespace(tests=scores, n_pairs=0), progress=Progress())
+        run = SimpleNamespace(trial=trial, data=SimpleNamespace(tests=scores, n_pairs=0, benchmarks={}),
+                              progress=Progress())
         results.append(TrialRun.metrics(run, scores))
     _assert_objectives_fixed(results)
     unseen = group_members("unseen_lrl", scores, "tiny")
