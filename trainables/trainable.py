@@ -4,14 +4,63 @@ Every report (after realignment, after each fine-tuning epoch) carries a checkpo
 a failed trial it hands the latest one back through ``ray.tune.get_checkpoint()`` and the trial
 continues from it (same phase, step and epoch, same weights and optimiser state) instead of starting
 over. Keep ``CheckpointConfig(num_to_keep=1)`` in the driver: each checkpoint holds full weights.
+
+Two faults are turned into something the driver can act on:
+
+- a full disk while Ray copies a checkpoint into the run directory becomes ``DiskFullError`` naming the
+  trial's directory, and the driver stops the sweep (``search.disk_full``);
+- a checkpoint Tune hands back that cannot be read (deleted or half-written when the disk filled between
+  Ray writing a new checkpoint and saving the state that names it) is skipped for the newest readable
+  checkpoint in the trial's directory, so the trial goes on from its last good checkpoint; with none
+  readable it starts over.
 """
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
+from spaces.errors import as_disk_full
 from spaces.trial_config import TrialConfig
-from trainables.trial import run_trial
+from trainables.trial import UnreadableCheckpoint, run_trial
+
+CHECKPOINT_PREFIX = "checkpoint_"  # Ray's name for a trial's checkpoint folders
+
+
+def _trial_storage():
+    """``(filesystem, trial folder)`` of this trial on the storage path, or None outside a Tune trial."""
+    from ray import tune
+
+    try:
+        storage = tune.get_context().get_storage()
+        return storage.storage_filesystem, storage.trial_fs_path
+    except Exception:  # noqa: BLE001 - a developer API; without it there are simply no other candidates
+        return None
+
+
+def checkpoint_candidates(handed) -> Iterator:
+    """Tune's checkpoint first, then the trial's other checkpoint folders, newest first."""
+    from pyarrow.fs import FileSelector, FileType
+    from ray import tune
+
+    if handed is not None:
+        yield handed
+    located = _trial_storage()
+    if located is None:
+        return
+    fs, trial_dir = located
+    try:
+        infos = fs.get_file_info(FileSelector(trial_dir, allow_not_found=True))
+    except OSError:
+        return
+    handed_path = None if handed is None else handed.path.rstrip("/")
+    folders = sorted((i.path for i in infos if i.type == FileType.Directory
+                      and i.base_name.startswith(CHECKPOINT_PREFIX) and i.path.rstrip("/") != handed_path),
+                     reverse=True)
+    for path in folders:
+        yield tune.Checkpoint(path=path, filesystem=fs)
 
 
 def tune_trial(config: dict, world=None) -> dict:
@@ -22,13 +71,36 @@ def tune_trial(config: dict, world=None) -> dict:
 
     def report(metrics: dict, checkpoint_dir: Path | None) -> None:
         checkpoint = tune.Checkpoint.from_directory(checkpoint_dir) if checkpoint_dir else None
-        tune.report(metrics, checkpoint=checkpoint)  # persists the directory before returning
+        try:
+            tune.report(metrics, checkpoint=checkpoint)  # persists the directory before returning
+        except Exception as err:
+            located = _trial_storage()
+            full = as_disk_full(err, located[1] if located else "the trial's run directory")
+            if full is None:
+                raise
+            raise full from err
 
-    checkpoint = tune.get_checkpoint()
-    if checkpoint is None:
-        return run_trial(trial, report, world=world)
-    with checkpoint.as_directory() as directory:
-        return run_trial(trial, report, resume_from=Path(directory), world=world)
+    handed = tune.get_checkpoint()
+    for candidate in checkpoint_candidates(handed):
+        with ExitStack() as stack:
+            try:
+                directory = Path(stack.enter_context(candidate.as_directory()))
+            except OSError as err:  # listed but gone, or a download that failed
+                if as_disk_full(err, candidate.path) is not None:
+                    raise
+                _skip(candidate, err)
+                continue
+            try:
+                return run_trial(trial, report, resume_from=directory, world=world)
+            except UnreadableCheckpoint as err:
+                _skip(candidate, err)
+    if handed is not None:
+        print("realign-search: no readable checkpoint; the trial starts over", file=sys.stderr)
+    return run_trial(trial, report, world=world)
+
+
+def _skip(candidate, err: BaseException) -> None:
+    print(f"realign-search: skipping checkpoint {candidate.path}: {err}", file=sys.stderr)
 
 
 def realign_trainable(config: dict) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import pickle
 import shutil
 import tempfile
 import time
@@ -30,7 +31,7 @@ import numpy as np
 import torch
 
 from spaces.catalog import load_catalog
-from spaces.errors import ConfigError
+from spaces.errors import ConfigError, as_disk_full
 from spaces.trial_config import TrialConfig
 from trainables.data import Encoded, bucketed_batches, collate, collate_parallel, encode_cached
 from trainables.device import DeviceSetup, select_device
@@ -235,21 +236,38 @@ class TrialRun:
         return evaluate_languages(self.model, self.data.tests, self.setup, self.pad_id, max_tokens)
 
     # ------------------------------------------------------------------------------- checkpoints
-    def save(self, directory: Path) -> None:
+    def save(self, directory: Path, optimizer: bool = True) -> None:
+        """Weights, counters and (``optimizer``) the optimiser state that resuming a running trial needs.
+
+        A finished trial's checkpoint leaves the optimiser state out: nothing resumes from it, and on
+        the real stack Adam's two moments are twice the size of the weights."""
         directory.mkdir(parents=True, exist_ok=True)
+        keep_optimizer = optimizer and self.finetune_opt is not None
         state = {"model": self.model.state_dict(),
                  "projection": self.realigner.head.state_dict() if self.realigner else None,
-                 "optimizer": self.finetune_opt.state_dict() if self.finetune_opt else None,
-                 "schedule": self.schedule.state_dict() if self.schedule else None}
-        torch.save(state, directory / WEIGHTS_FILE)
+                 "optimizer": self.finetune_opt.state_dict() if keep_optimizer else None,
+                 "schedule": self.schedule.state_dict() if keep_optimizer else None}
         meta = {"trial": self.trial.to_dict(), "progress": asdict(self.progress)}
-        (directory / STATE_FILE).write_text(json.dumps(meta, default=float))
+        try:
+            torch.save(state, directory / WEIGHTS_FILE)
+            (directory / STATE_FILE).write_text(json.dumps(meta, default=float))
+        except (OSError, RuntimeError) as err:  # torch reports a full disk as "unexpected pos"
+            full = as_disk_full(err, directory, wrote=_tensor_bytes(state))
+            if full is None:
+                raise
+            raise full from err
 
     def restore(self, directory: Path) -> None:
-        meta = json.loads((Path(directory) / STATE_FILE).read_text())
-        if TrialConfig.from_dict(meta["trial"]) != self.trial:
+        """Continue from the checkpoint in ``directory``; UnreadableCheckpoint when it cannot be read."""
+        try:
+            meta = json.loads((Path(directory) / STATE_FILE).read_text())
+            checkpointed = TrialConfig.from_dict(meta["trial"])
+            state = torch.load(Path(directory) / WEIGHTS_FILE, map_location=self.setup.device,
+                               weights_only=True)
+        except (OSError, ValueError, KeyError, TypeError, EOFError, RuntimeError, pickle.UnpicklingError) as err:
+            raise UnreadableCheckpoint(f"{directory}: {type(err).__name__}: {err}") from err
+        if checkpointed != self.trial:
             raise ConfigError("resume_from", f"{directory} is a checkpoint of a different trial")
-        state = torch.load(Path(directory) / WEIGHTS_FILE, map_location=self.setup.device, weights_only=True)
         self.model.load_state_dict(state["model"])
         if self.realigner is not None and state["projection"] is not None:
             self.realigner.head.load_state_dict(state["projection"])
@@ -291,7 +309,7 @@ def run_trial(trial: TrialConfig, report: Report | None = None, resume_from: Pat
         elif report is not None:
             scratch = Path(tempfile.mkdtemp(prefix="realign-ckpt-"))
             try:
-                run.save(scratch)
+                run.save(scratch, optimizer=run.progress.phase != "final")
                 report(dict(metrics), scratch)
             finally:
                 shutil.rmtree(scratch, ignore_errors=True)
@@ -332,6 +350,21 @@ def _canonical(trial: TrialConfig, catalog) -> TrialConfig:
 
     return replace(trial, languages=tuple(catalog.resolve(trial.languages, "languages")),
                    targets=tuple(catalog.resolve(trial.targets, "targets")))
+
+
+class UnreadableCheckpoint(Exception):
+    """A checkpoint folder that is missing a file or holds a truncated or garbled one."""
+
+
+def _tensor_bytes(state: object) -> int:
+    """Bytes of every tensor in a (nested) state dict: about what ``torch.save`` writes."""
+    if isinstance(state, torch.Tensor):
+        return state.numel() * state.element_size()
+    if isinstance(state, dict):
+        return sum(_tensor_bytes(v) for v in state.values())
+    if isinstance(state, (list, tuple)):
+        return sum(_tensor_bytes(v) for v in state)
+    return 0
 
 
 class TrialDiverged(FloatingPointError):
