@@ -102,8 +102,12 @@ def upload_dir_atomically(local_dir: str | os.PathLike, dest_dir: str | os.PathL
                 if _unchanged(info, final):
                     continue
                 current = partial_path(final)
-                shutil.copy2(src, current)
-                _fsync(current)
+                try:
+                    shutil.copy2(src, current)
+                    _fsync(current)
+                except OSError as err:  # name the file that did not fit, not its hidden sibling
+                    err.filename, err.filename2 = str(src), str(final)
+                    raise
                 written.append((current, final))
                 current = None
         for tmp, final in sorted(written, key=lambda pair: _rename_order(pair[1])):

@@ -297,6 +297,10 @@ def quiet_output() -> None:
     import optuna
 
     os.environ["RAY_AIR_NEW_OUTPUT"] = "0"
+    # A trial task Tune drops while it stops a sweep (a full disk) would otherwise print its traceback
+    # when the dropped result is garbage-collected; every trial error already reaches the console
+    # through Tune (the progress line) and the trial's error.txt.
+    os.environ.setdefault("RAY_IGNORE_UNHANDLED_ERRORS", "1")
     # Saving the experiment state at every step (and after each kept checkpoint) is deliberate here.
     os.environ.setdefault("TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S", "0")
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -454,7 +458,10 @@ def fit(tuner: Any, cfg: Any, run_dir: str):
 
     results = tuner.fit()
     raise_parked()  # the final save of Ray's state found the disk full
-    prune_run(run_dir, cfg.search.keep_models, objectives_of(cfg))
+    try:
+        prune_run(run_dir, cfg.search.keep_models, objectives_of(cfg))
+    except Exception as err:  # noqa: BLE001 - housekeeping must not cost the sweep its report
+        logging.getLogger(__name__).warning("could not apply search.keep_models to %s: %s", run_dir, err)
     return results
 
 

@@ -14,7 +14,7 @@ import time
 import traceback
 from pathlib import Path
 
-from spaces.errors import DiskFullError, free_bytes
+from spaces.errors import DiskFullError, format_bytes, free_bytes
 
 LOG_NAME = "realign-search.log"
 
@@ -24,14 +24,6 @@ def free_space(path: str) -> str:
     """``"12.0 MiB free"`` on the filesystem of ``path``, or ``""`` when unknown."""
     free = free_bytes(path)
     return "" if free is None else f"{format_bytes(free)} free"
-
-
-def format_bytes(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(n) < 1024 or unit == "TiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    raise AssertionError("unreachable")
 
 
 def resumable(run_dir: str | None) -> bool:

@@ -20,15 +20,16 @@ from __future__ import annotations
 
 import logging
 import math
+import shutil
 from collections.abc import Sequence
 from typing import Any
 
 from ray.tune import Callback
 
 from search.pareto import Objective, pareto_front
+from trainables.checkpoints import CHECKPOINT_PREFIX
 
 logger = logging.getLogger(__name__)
-CHECKPOINT_PREFIX = "checkpoint_"
 
 
 def finished(trial: Any, completed: Any = None) -> bool:
@@ -73,10 +74,26 @@ def prune(trials: Sequence[Any], policy: str, objectives: Sequence[Objective], c
 
 
 def prune_run(run_dir: str, policy: str, objectives: Sequence[Objective]) -> set[str]:
-    """``prune`` over the trials of the sweep in ``run_dir``, as its saved state has them."""
+    """``prune`` over the trials of the sweep in ``run_dir``, as its saved state has them.
+
+    Also frees the checkpoints of trial folders that state does not know: a trial started in the
+    controller step whose state could not be saved (the disk was full) is started afresh, under a new
+    id, by ``resume``; its old folder would otherwise hold a checkpoint for ever."""
+    from pathlib import Path
+
     from ray.tune import ExperimentAnalysis
 
-    return prune(ExperimentAnalysis(run_dir).trials, policy, objectives)
+    from search.driver import is_uri
+
+    trials = ExperimentAnalysis(run_dir).trials
+    gone = prune(trials, policy, objectives)
+    if not is_uri(run_dir):
+        known = {Path(t.path).name for t in trials}
+        for folder in Path(run_dir).glob("trial_*"):
+            if folder.name not in known:
+                for checkpoint in folder.glob(f"{CHECKPOINT_PREFIX}*"):
+                    shutil.rmtree(checkpoint, ignore_errors=True)
+    return gone
 
 
 def delete_checkpoints(trial: Any) -> int:

@@ -22,8 +22,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import Any
 
-from search.faults import format_bytes
-from spaces.errors import ConfigError, free_bytes
+from spaces.errors import ConfigError, format_bytes, free_bytes
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,15 @@ def free_bytes(path: str | os.PathLike) -> int | None:
         return None
 
 
+def format_bytes(n: float) -> str:
+    """``"3.0 MiB"``: sizes in messages about space."""
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(n) < 1024:
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TiB"
+
+
 def as_disk_full(err: BaseException, path: str | os.PathLike, *, wrote: int | None = None) -> DiskFullError | None:
     """``err`` as a DiskFullError naming the path it concerns, or None when it is not about a full disk.
 
@@ -123,8 +132,8 @@ def as_disk_full(err: BaseException, path: str | os.PathLike, *, wrote: int | No
         if isinstance(current, DiskFullError) and hasattr(current, "path") and hasattr(current, "detail"):
             return DiskFullError(current.path, current.detail)  # plain, not Ray's task-error hybrid
     cause = disk_full_cause(err)
-    if cause is not None:
-        named = getattr(cause, "filename", None)
+    if cause is not None:  # a copy names its source first and the file it was writing second
+        named = getattr(cause, "filename2", None) or getattr(cause, "filename", None)
         detail = cause.strerror if isinstance(named, str) and getattr(cause, "strerror", None) else str(cause)
         return DiskFullError(named if isinstance(named, str) else str(path), _last_line(detail, cause))
     if wrote is not None and isinstance(err, (OSError, RuntimeError)):

@@ -70,8 +70,9 @@ def fake_trainable(trial: dict[str, Any], *, sleep_s: float = 0.0, fail_lang: st
     ``fail_lang``: raise when that language is in the subset; ``log``: append ``start``/``end`` lines
     with the trial id, so tests can tell which trials ran, and when. ``checkpoint_bytes``: each report
     carries a checkpoint holding that many bytes, and a restarted trial continues after the report its
-    checkpoint records (logged as ``resumed_from``). ``disk_full``: while that file exists, once two
-    trials have ended, a trial's second report fails the way Ray's checkpoint copy fails on a full disk.
+    checkpoint records (logged as ``resumed_from``; found as ``trainables.checkpoints`` finds it).
+    ``disk_full``: while that file exists, once two trials have ended, a trial's second report fails
+    the way Ray's checkpoint copy fails on a full disk.
     """
     import errno
     import os
@@ -88,11 +89,16 @@ def fake_trainable(trial: dict[str, Any], *, sleep_s: float = 0.0, fail_lang: st
                 out.write(json.dumps({"event": event, "trial": trial_id, "languages": languages,
                                       "time": time.time(), **extra}) + "\n")
 
+    from trainables.checkpoints import checkpoint_candidates
+
     done = 0
-    checkpoint = tune.get_checkpoint()
-    if checkpoint is not None:
-        with checkpoint.as_directory() as directory:
-            done = json.loads(Path(directory, "state.json").read_text())["reports"]
+    for candidate in checkpoint_candidates(tune.get_checkpoint()):  # as the realign trainable resumes
+        try:
+            with candidate.as_directory() as directory:
+                done = json.loads(Path(directory, "state.json").read_text())["reports"]
+            break
+        except (OSError, ValueError, KeyError):
+            continue
     note("start", resumed_from=done)
     if fail_lang in languages:
         raise RuntimeError(f"NaN loss while realigning on {fail_lang}")
@@ -100,7 +106,7 @@ def fake_trainable(trial: dict[str, Any], *, sleep_s: float = 0.0, fail_lang: st
     scores = {f"score/{c}": round(score + i / 10, 6) for i, c in enumerate(TARGETS)}
     base = {"n_languages": len(languages), "n_pairs": 100 * len(languages), **scores}
     for index, (phase, value) in enumerate((("realigned", score / 2), ("final", score))):
-        if index < done:
+        if index < min(done, 1):  # resumed after its final report: that one goes out again
             continue
         if index == 1 and disk_full and os.path.exists(disk_full) and \
                 sum(e["event"] == "end" for e in read_log(Path(log))) >= 2:

@@ -158,6 +158,7 @@ def test_tune_trial_goes_on_from_the_last_readable_checkpoint(before_run, tmp_pa
     import pyarrow.fs
     from ray import tune
 
+    import trainables.checkpoints as checkpoints
     import trainables.trainable as trainable
 
     final, recorder = before_run
@@ -168,7 +169,7 @@ def test_tune_trial_goes_on_from_the_last_readable_checkpoint(before_run, tmp_pa
     reports = []
     monkeypatch.setattr(tune, "get_checkpoint", lambda: tune.Checkpoint(str(trial_dir / "checkpoint_000003")))
     monkeypatch.setattr(tune, "report", lambda metrics, checkpoint=None: reports.append(metrics["phase"]))
-    monkeypatch.setattr(trainable, "_trial_storage", lambda: (pyarrow.fs.LocalFileSystem(), str(trial_dir)))
+    monkeypatch.setattr(checkpoints, "trial_storage", lambda: (pyarrow.fs.LocalFileSystem(), str(trial_dir)))
     resumed = trainable.tune_trial(_config().to_dict(), world=fake_world())
     assert reports == ["final"]  # epoch 2 only: it went on from checkpoint_000001
     assert _scores_only(resumed) == _scores_only(final)

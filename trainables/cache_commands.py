@@ -16,6 +16,7 @@ import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from spaces.errors import format_bytes
 from trainables.cache import cache_dir
 from trainables.cache_health import DAMAGED
 
@@ -82,14 +83,6 @@ def entries(root: Path) -> list[Entry]:
     return rows
 
 
-def _human(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} GiB"
-
-
 def _info(args: argparse.Namespace) -> int:
     root = cache_dir()
     rows = entries(root)
@@ -100,12 +93,13 @@ def _info(args: argparse.Namespace) -> int:
     print(f"cache: {root} ($REALIGN_SEARCH_CACHE)")
     for area in dict.fromkeys(r.area for r in rows):
         mine = [r for r in rows if r.area == area]
-        print(f"{area}/  {_human(sum(r.bytes for r in mine))} in {len(mine)} entr{'y' if len(mine) == 1 else 'ies'}"
+        count = f"{len(mine)} entr{'y' if len(mine) == 1 else 'ies'}"
+        print(f"{area}/  {format_bytes(sum(r.bytes for r in mine))} in {count}"
               f"  -- {AREAS.get(area, 'not made by realign-search')}")
         for r in mine if area != "tokenised" else []:
             if r.name:
-                print(f"  {r.name:<48} {_human(r.bytes):>10}  {r.files} files")
-    print(f"total: {_human(sum(r.bytes for r in rows))}")
+                print(f"  {r.name:<48} {format_bytes(r.bytes):>10}  {r.files} files")
+    print(f"total: {format_bytes(sum(r.bytes for r in rows))}")
     return 0
 
 
@@ -129,7 +123,7 @@ def _clear(args: argparse.Namespace) -> int:
         freed += _size(target)[0]
         _remove(target)
         print(f"removed {target}")
-    print(f"freed {_human(freed)} in {root}")
+    print(f"freed {format_bytes(freed)} in {root}")
     return 0
 
 

@@ -9,58 +9,22 @@ Two faults are turned into something the driver can act on:
 
 - a full disk while Ray copies a checkpoint into the run directory becomes ``DiskFullError`` naming the
   trial's directory, and the driver stops the sweep (``search.disk_full``);
-- a checkpoint Tune hands back that cannot be read (deleted or half-written when the disk filled between
-  Ray writing a new checkpoint and saving the state that names it) is skipped for the newest readable
-  checkpoint in the trial's directory, so the trial goes on from its last good checkpoint; with none
-  readable it starts over.
+- a checkpoint Tune hands back that cannot be read, or none handed back where the trial's folder holds
+  some (the disk filled between Ray writing a checkpoint and saving the state that names it), gives way
+  to the newest readable checkpoint in that folder (``trainables.checkpoints``), so the trial goes on
+  from its last good checkpoint; with none readable it starts over.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
 from spaces.errors import as_disk_full
 from spaces.trial_config import TrialConfig
+from trainables.checkpoints import checkpoint_candidates, trial_storage
 from trainables.trial import UnreadableCheckpoint, run_trial
-
-CHECKPOINT_PREFIX = "checkpoint_"  # Ray's name for a trial's checkpoint folders
-
-
-def _trial_storage():
-    """``(filesystem, trial folder)`` of this trial on the storage path, or None outside a Tune trial."""
-    from ray import tune
-
-    try:
-        storage = tune.get_context().get_storage()
-        return storage.storage_filesystem, storage.trial_fs_path
-    except Exception:  # noqa: BLE001 - a developer API; without it there are simply no other candidates
-        return None
-
-
-def checkpoint_candidates(handed) -> Iterator:
-    """Tune's checkpoint first, then the trial's other checkpoint folders, newest first."""
-    from pyarrow.fs import FileSelector, FileType
-    from ray import tune
-
-    if handed is not None:
-        yield handed
-    located = _trial_storage()
-    if located is None:
-        return
-    fs, trial_dir = located
-    try:
-        infos = fs.get_file_info(FileSelector(trial_dir, allow_not_found=True))
-    except OSError:
-        return
-    handed_path = None if handed is None else handed.path.rstrip("/")
-    folders = sorted((i.path for i in infos if i.type == FileType.Directory
-                      and i.base_name.startswith(CHECKPOINT_PREFIX) and i.path.rstrip("/") != handed_path),
-                     reverse=True)
-    for path in folders:
-        yield tune.Checkpoint(path=path, filesystem=fs)
 
 
 def tune_trial(config: dict, world=None) -> dict:
@@ -74,7 +38,7 @@ def tune_trial(config: dict, world=None) -> dict:
         try:
             tune.report(metrics, checkpoint=checkpoint)  # persists the directory before returning
         except Exception as err:
-            located = _trial_storage()
+            located = trial_storage()
             full = as_disk_full(err, located[1] if located else "the trial's run directory")
             if full is None:
                 raise

@@ -3,7 +3,8 @@
 This is the plain-Python core that the Ray trainable (``trainables.trainable``), the ``trial`` CLI
 command and the benchmarks all call. It reports after realignment (phase ``realigned``) and after each
 fine-tuning epoch (``epoch``; the last one is ``final``) with a checkpoint, and continues from such a
-checkpoint instead of restarting.
+checkpoint instead of restarting. The final checkpoint holds the model alone (no optimiser state), and a
+trial resumed from it sends its final report once more.
 
 Determinism without saved RNG streams: every random draw is made from a generator seeded by
 (trial seed, phase, step or epoch), so a resumed trial draws exactly what the uninterrupted one would
@@ -296,14 +297,10 @@ def run_trial(trial: TrialConfig, report: Report | None = None, resume_from: Pat
     run = TrialRun(trial, world, setup)
     if resume_from is not None:
         run.restore(Path(resume_from))
-    if run.progress.phase == "final":
-        return run.progress.metrics
     timings = {"time/setup": time.perf_counter() - started, "time/realign": 0.0,
                "time/finetune": 0.0, "time/eval": 0.0}
 
-    def emit(scores: dict[str, float] | None) -> dict:
-        metrics = run.metrics(scores) | {k: round(v, 3) for k, v in timings.items()}
-        run.progress.metrics = metrics
+    def send(metrics: dict) -> dict:
         if report is not None and not checkpoints:
             report(dict(metrics), None)
         elif report is not None:
@@ -314,6 +311,16 @@ def run_trial(trial: TrialConfig, report: Report | None = None, resume_from: Pat
             finally:
                 shutil.rmtree(scratch, ignore_errors=True)
         return metrics
+
+    def emit(scores: dict[str, float] | None) -> dict:
+        run.progress.metrics = run.metrics(scores) | {k: round(v, 3) for k, v in timings.items()}
+        return send(run.progress.metrics)
+
+    if run.progress.phase == "final":
+        # Resumed from the final checkpoint: the run that wrote it may have ended before its completion
+        # was recorded (kill -9, a full disk), so the final result goes out once more. Ray and Optuna
+        # take it as that trial's completion; a completion they had already recorded is not counted twice.
+        return send(run.progress.metrics)
 
     metrics = run.progress.metrics
     if trial.realign.mode == "before" and run.progress.phase == "start":
