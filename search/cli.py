@@ -1,8 +1,11 @@
 """The ``realign-search`` command line.
 
 Each area of the product registers its own subcommands (``register(subparsers)`` in its
-``commands`` module); this file only wires them together and turns a ConfigError into one
-paragraph on stderr and exit status 2, so bad input never produces a traceback or a half-made run.
+``commands`` module); this file only wires them together and makes sure no command ends in a
+traceback: a ConfigError is one paragraph and exit status 2 (bad input never leaves a half-made run);
+a full disk, a cache entry that cannot be rebuilt, or anything unexpected is one paragraph and exit
+status 1, the unexpected with its traceback in a log file (``search.faults``). A command that knows its
+run folder sets ``args.run_dir``: the log goes there.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from spaces.errors import ConfigError
+from spaces.errors import CacheEntryError, ConfigError
 
 # Modules that contribute subcommands, in the order their commands appear in --help.
 COMMAND_MODULES = (
@@ -19,6 +22,7 @@ COMMAND_MODULES = (
     "trainables.world_commands",  # world build
     "trainables.commands",      # trial
     "search.commands",          # run, resume, report
+    "trainables.cache_commands",  # cache info, cache clear
     "trainables.published_commands",  # study
 )
 
@@ -44,6 +48,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as err:
         print(f"realign-search {args.command}: {err}", file=sys.stderr)
         return 2
+    except CacheEntryError as err:
+        print(f"realign-search {args.command}: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"\nrealign-search {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # noqa: BLE001 - the one place every other failure becomes a paragraph
+        from search.faults import disk_full_paragraph, unexpected_paragraph
+        from spaces.errors import as_disk_full
+
+        run_dir = getattr(args, "run_dir", None)
+        full = as_disk_full(err, run_dir or ".")
+        print(disk_full_paragraph(args.command, full, run_dir) if full is not None
+              else unexpected_paragraph(args.command, err, run_dir), file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

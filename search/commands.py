@@ -2,7 +2,9 @@
 
 ``run`` validates the config, the storage path and ``--address`` before anything starts, so a bad input is
 one paragraph and exit status 2 with no run directory left behind (``search.cli`` prints ConfigErrors).
-A sweep that ran returns 0 when at least one trial finished, 1 when every trial failed.
+A sweep that ran returns 0 when at least one trial finished, 1 when every trial failed. A full disk
+stops the sweep with its state intact (one paragraph, exit status 1; ``resume`` continues it), and any
+other failure is one paragraph with the traceback in ``RUN_DIR/realign-search.log`` (``search.faults``).
 """
 
 from __future__ import annotations
@@ -76,6 +78,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     cfg = load_search_config(args.config)
     cfg = with_overrides(cfg, num_samples=args.num_samples, storage_path=args.storage_path)
     target = plan_run(cfg, storage_path=args.storage_path, name=args.name, address=args.address)
+    args.run_dir = target.run_dir  # where search.cli logs an unexpected error from here on
+    for warning in target.warnings:
+        print(f"realign-search run: warning: {warning}", file=sys.stderr, flush=True)
     print(f"realign-search run: {cfg.search.num_samples} trials of {cfg.experiment.trainable!r} "
           f"({cfg.search.sampler}, objectives {', '.join(cfg.search.objectives)}) -> {target.run_dir}", flush=True)
     overrides = {k: v for k, v in (("num_samples", args.num_samples), ("storage_path", args.storage_path),
@@ -91,7 +96,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_resume(args: argparse.Namespace) -> int:
     from search.resume import normalise_run_dir, resume_sweep
 
-    run_dir = normalise_run_dir(args.run_dir)
+    run_dir = args.run_dir = normalise_run_dir(args.run_dir)
     try:
         results = resume_sweep(run_dir, address=args.address, restart_errored=args.restart_errored)
     except KeyboardInterrupt:
@@ -102,7 +107,9 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from search.report import report_run
+    from search.resume import normalise_run_dir
 
+    args.run_dir = normalise_run_dir(args.run_dir)
     report, files = report_run(args.run_dir, args.out)
     _print_summary(report, files)
     return 0

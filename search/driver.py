@@ -20,7 +20,7 @@ import socket
 import tempfile
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -103,6 +103,7 @@ class RunTarget:
     storage_path: str  # absolute local path or a URI (s3://, gs://, ...)
     name: str
     address: str | None = None
+    warnings: tuple[str, ...] = ()  # e.g. the disk may fill (search.space_check); the CLI prints them
 
     @property
     def is_uri(self) -> bool:
@@ -187,8 +188,13 @@ def plan_run(cfg: Any, *, storage_path: str | None = None, name: str | None = No
                           f"{target.run_dir}` to continue it or pick another --name")
     check_address(address)
     check_optuna_storage(getattr(cfg.search, "optuna_storage", ""))
-    if trainable is None:
+    if trainable is None:  # an injected trainable (tests, benchmarks) has its own, unknown footprint
         load_trainable(cfg)
+        from search.space_check import check_space
+
+        warning = check_space(cfg, storage, local=address in (None, "local"))
+        if warning:
+            target = replace(target, warnings=(warning,))
     return target
 
 
@@ -291,6 +297,10 @@ def quiet_output() -> None:
     import optuna
 
     os.environ["RAY_AIR_NEW_OUTPUT"] = "0"
+    # A trial task Tune drops while it stops a sweep (a full disk) would otherwise print its traceback
+    # when the dropped result is garbage-collected; every trial error already reaches the console
+    # through Tune (the progress line) and the trial's error.txt.
+    os.environ.setdefault("RAY_IGNORE_UNHANDLED_ERRORS", "1")
     # Saving the experiment state at every step (and after each kept checkpoint) is deliberate here.
     os.environ.setdefault("TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S", "0")
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -334,6 +344,7 @@ def ray_temp_dir() -> str:
 
 # --------------------------------------------------------------------------------------- run directory
 def write_text(run_dir: str, name: str, text: str) -> None:
+    """Write one of the run's own files: all of it or (on any error) nothing new."""
     if is_uri(run_dir):
         import pyarrow.fs
 
@@ -342,8 +353,9 @@ def write_text(run_dir: str, name: str, text: str) -> None:
         with fs.open_output_stream(f"{root}/{name}") as out:
             out.write(text.encode())
     else:
-        Path(run_dir).mkdir(parents=True, exist_ok=True)
-        Path(run_dir, name).write_text(text, encoding="utf-8")
+        from search.atomic import atomic_write
+
+        atomic_write(Path(run_dir, name), text)  # a full disk never leaves half a config behind
 
 
 def read_text(run_dir: str, name: str) -> str | None:
@@ -427,15 +439,51 @@ def prepare_shared_work(cfg: Any) -> None:
         get_world(cfg.experiment.world, model=cfg.experiment.model)
 
 
+def sweep_callbacks(cfg: Any, space: SearchSpace, progress: bool = True) -> list:
+    """The callbacks of every fit: disk-full stop, keep policy, and (``progress``) one line per trial."""
+    from search.disk_full import StopOnDiskFull
+    from search.keep import KeepModels
+    from search.progress import TrialProgress
+
+    callbacks = [StopOnDiskFull(), KeepModels(cfg.search.keep_models, objectives_of(cfg))]
+    if progress:
+        callbacks.append(TrialProgress(space, objectives_of(cfg), total=cfg.search.num_samples))
+    return callbacks
+
+
+def fit(tuner: Any, cfg: Any, run_dir: str):
+    """``tuner.fit()`` under ``search.disk_full``'s guard, then the keep policy over what finished."""
+    from search.disk_full import raise_parked
+    from search.keep import prune_run
+
+    results = tuner.fit()
+    raise_parked()  # the final save of Ray's state found the disk full
+    try:
+        prune_run(run_dir, cfg.search.keep_models, objectives_of(cfg))
+    except Exception as err:  # noqa: BLE001 - housekeeping must not cost the sweep its report
+        logging.getLogger(__name__).warning("could not apply search.keep_models to %s: %s", run_dir, err)
+    return results
+
+
+def discard_unstarted(target: RunTarget) -> None:
+    """Remove a run directory whose sweep never started (``plan_run`` made sure it held nothing), so
+    neither ``resume`` nor a new ``run`` trips over its half-written files."""
+    import shutil
+
+    if not target.is_uri:
+        shutil.rmtree(target.run_dir, ignore_errors=True)
+
+
 def run_sweep(cfg: Any, target: RunTarget, *, source_toml: str | None = None,
               overrides: Mapping[str, Any] | None = None, space: SearchSpace | None = None,
               trainable: Callable[[dict], Any] | None = None, num_cpus: int | None = None,
               verbose: int = 1, progress: bool = True):
     """Start Ray, create the run directory, run every trial; returns Ray's ``ResultGrid``.
 
-    ``target`` must come from ``plan_run`` (validation is not repeated here).
+    ``target`` must come from ``plan_run`` (validation is not repeated here). A full disk ends it with
+    ``DiskFullError`` (``search.disk_full``), the state saved before intact.
     """
-    from search.progress import TrialProgress
+    from search.disk_full import guard_ray
 
     quiet_output()
 
@@ -444,7 +492,12 @@ def run_sweep(cfg: Any, target: RunTarget, *, source_toml: str | None = None,
     if trainable is None and target.address is None:
         prepare_shared_work(cfg)
     start_ray(target.address, num_cpus=num_cpus)
-    callbacks = [TrialProgress(space, objectives_of(cfg), total=cfg.search.num_samples)] if progress else []
-    tuner = build_tuner(cfg, target, space=space, trainable=trainable, callbacks=callbacks, verbose=verbose)
-    save_run_files(target, cfg, source_toml, overrides or {})
-    return tuner.fit()
+    guard_ray()
+    try:
+        tuner = build_tuner(cfg, target, space=space, trainable=trainable,
+                            callbacks=sweep_callbacks(cfg, space, progress), verbose=verbose)
+        save_run_files(target, cfg, source_toml, overrides or {})
+    except BaseException:
+        discard_unstarted(target)
+        raise
+    return fit(tuner, cfg, target.run_dir)

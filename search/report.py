@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from search.atomic import atomic_output, atomic_write
 from search.pareto import Objective, hypervolume_2d, pareto_front
 from spaces.config import flatten_params
 
@@ -298,7 +299,7 @@ def plot_front(report: Report, path: Path) -> None:
     ax.legend(fontsize=8, loc="best")
     ax.set_title("Score vs number of realignment languages")
     fig.tight_layout()
-    fig.savefig(path)
+    fig.savefig(path, format="png")
     plt.close(fig)
 
 
@@ -331,7 +332,7 @@ def plot_heatmap(report: Report, path: Path) -> None:
         ax.set_axis_off()
     ax.set_title("Per-language scores of the Pareto front\n(dot: target was realigned on)", fontsize=10)
     fig.tight_layout()
-    fig.savefig(path)
+    fig.savefig(path, format="png")
     plt.close(fig)
 
 
@@ -354,11 +355,13 @@ def write_report(report: Report, out_dir: Path, title: str) -> ReportFiles:
     except ImportError:
         pngs = (None, None)
     files = ReportFiles(out_dir / "report.md", out_dir / "report.json", *pngs)
-    files.markdown.write_text(markdown(report, title, with_plots=files.front_png is not None), encoding="utf-8")
-    files.json.write_text(json.dumps(to_json(report), indent=2), encoding="utf-8")
+    # Each file is replaced whole or not at all: a full disk leaves the previous report readable.
+    atomic_write(files.markdown, markdown(report, title, with_plots=files.front_png is not None))
+    atomic_write(files.json, json.dumps(to_json(report), indent=2))
     if files.front_png is not None and files.heatmap_png is not None:
-        plot_front(report, files.front_png)
-        plot_heatmap(report, files.heatmap_png)
+        for plot, path in ((plot_front, files.front_png), (plot_heatmap, files.heatmap_png)):
+            with atomic_output(path) as tmp:
+                plot(report, tmp)
     return files
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from search.driver import (
-    CONFIG_JSON, EXPERIMENT_CHECKPOINT_PERIOD_S, RUN_INFO, SearchSpace, is_uri, check_address,
-    make_trainable, quiet_output, read_text, start_ray,
+    CONFIG_JSON, EXPERIMENT_CHECKPOINT_PERIOD_S, RUN_INFO, SearchSpace, check_address, fit, is_uri,
+    make_trainable, quiet_output, read_text, start_ray, sweep_callbacks,
 )
 from spaces.errors import ConfigError
 
@@ -67,6 +67,8 @@ def resume_sweep(run_dir: str, *, address: str | None = None, restart_errored: b
     """
     from ray import tune
 
+    from search.disk_full import guard_ray
+
     run_dir = normalise_run_dir(run_dir)
     check_run_dir(run_dir)
     cfg = cfg if cfg is not None else load_saved_config(run_dir)
@@ -75,6 +77,7 @@ def resume_sweep(run_dir: str, *, address: str | None = None, restart_errored: b
     os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", EXPERIMENT_CHECKPOINT_PERIOD_S)
     quiet_output()
     start_ray(address, num_cpus=num_cpus)
+    guard_ray()
     space = space or SearchSpace(cfg)
     tuner = tune.Tuner.restore(
         run_dir,
@@ -83,4 +86,17 @@ def resume_sweep(run_dir: str, *, address: str | None = None, restart_errored: b
         resume_errored=False,
         restart_errored=restart_errored,
     )
-    return tuner.fit()
+    add_missing_callbacks(tuner, sweep_callbacks(cfg, space, progress=False))
+    return fit(tuner, cfg, run_dir)
+
+
+def add_missing_callbacks(tuner: Any, wanted: list) -> None:
+    """The callbacks a sweep started by an older version lacks. A restored Tuner brings back the ones
+    pickled into its ``tuner.pkl``; Ray has no public way to add more, hence its run config."""
+    try:
+        run_config = tuner._local_tuner.get_run_config()
+    except AttributeError:  # a Ray whose Tuner is laid out differently: run without them
+        return
+    callbacks = list(run_config.callbacks or [])
+    present = {type(c) for c in callbacks}
+    run_config.callbacks = callbacks + [c for c in wanted if type(c) not in present]

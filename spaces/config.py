@@ -66,6 +66,8 @@ OBJECTIVE_METRICS = (*OBJECTIVE_GROUPS, "n_languages", "n_pairs")
 OBJECTIVE_MODES = ("max", "min")
 ENCODINGS = ("mask", "strategy")
 SAMPLERS = ("tpe", "nsga2", "random")
+# Which finished trials keep their model weights (no optimizer state): the Pareto front's, every one's, none.
+KEEP_MODELS = ("front", "all", "none")
 REAL_MODELS = ("bert-base-multilingual-cased", "xlm-roberta-base")
 MODEL_ALIASES = {"mbert": "bert-base-multilingual-cased", "xlmr": "xlm-roberta-base"}
 SUBSET_PARAMS = ("size", "strategy", "seed")
@@ -420,6 +422,7 @@ class SearchSettings(_PlainDict):
     optuna_storage: str = ""  # "" = in-memory study; else an RDB URL such as sqlite:///study.db
     max_failures: int = 0
     seed: int = 0
+    keep_models: str = "front"  # see KEEP_MODELS
 
     @property
     def metrics(self) -> list[str]:
@@ -699,6 +702,7 @@ def _parse_search(data: Any) -> SearchSettings:
         optuna_storage=optuna_storage,
         max_failures=_get_int("search.max_failures", data.get("max_failures", d.max_failures), 0),
         seed=_get_int("search.seed", data.get("seed", d.seed)),
+        keep_models=_get_str("search.keep_models", data.get("keep_models", d.keep_models), KEEP_MODELS),
     )
 
 

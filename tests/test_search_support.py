@@ -64,32 +64,63 @@ def subset_score(languages: list[str]) -> float:
 
 
 def fake_trainable(trial: dict[str, Any], *, sleep_s: float = 0.0, fail_lang: str | None = None,
-                   log: str | None = None) -> None:
+                   log: str | None = None, checkpoint_bytes: int = 0, disk_full: str | None = None) -> None:
     """Reports an intermediate, then the final closed-form score (bind options with functools.partial).
 
     ``fail_lang``: raise when that language is in the subset; ``log``: append ``start``/``end`` lines
-    with the trial id, so tests can tell which trials ran, and when.
+    with the trial id, so tests can tell which trials ran, and when. ``checkpoint_bytes``: each report
+    carries a checkpoint holding that many bytes, and a restarted trial continues after the report its
+    checkpoint records (logged as ``resumed_from``; found as ``trainables.checkpoints`` finds it).
+    ``disk_full``: while that file exists, once two trials have ended, a trial's second report fails
+    the way Ray's checkpoint copy fails on a full disk.
     """
+    import errno
+    import os
+    import tempfile
+
     from ray import tune
 
     languages = list(trial["languages"])
     trial_id = tune.get_context().get_trial_id()
 
-    def note(event: str) -> None:
+    def note(event: str, **extra: Any) -> None:
         if log:
             with open(log, "a", encoding="utf-8") as out:
                 out.write(json.dumps({"event": event, "trial": trial_id, "languages": languages,
-                                      "time": time.time()}) + "\n")
+                                      "time": time.time(), **extra}) + "\n")
 
-    note("start")
+    from trainables.checkpoints import checkpoint_candidates
+
+    done = 0
+    for candidate in checkpoint_candidates(tune.get_checkpoint()):  # as the realign trainable resumes
+        try:
+            with candidate.as_directory() as directory:
+                done = json.loads(Path(directory, "state.json").read_text())["reports"]
+            break
+        except (OSError, ValueError, KeyError):
+            continue
+    note("start", resumed_from=done)
     if fail_lang in languages:
         raise RuntimeError(f"NaN loss while realigning on {fail_lang}")
     score = subset_score(languages)
     scores = {f"score/{c}": round(score + i / 10, 6) for i, c in enumerate(TARGETS)}
     base = {"n_languages": len(languages), "n_pairs": 100 * len(languages), **scores}
-    tune.report({**base, "unseen_lrl": score / 2, "phase": "realigned"})
-    time.sleep(sleep_s)
-    tune.report({**base, "unseen_lrl": score, "phase": "final"})
+    for index, (phase, value) in enumerate((("realigned", score / 2), ("final", score))):
+        if index < min(done, 1):  # resumed after its final report: that one goes out again
+            continue
+        if index == 1 and disk_full and os.path.exists(disk_full) and \
+                sum(e["event"] == "end" for e in read_log(Path(log))) >= 2:
+            raise OSError(errno.ENOSPC, "Error writing bytes to file. Detail: [errno 28] No space left on device")
+        if not checkpoint_bytes:
+            tune.report({**base, "unseen_lrl": value, "phase": phase})
+        else:
+            with tempfile.TemporaryDirectory() as scratch:
+                Path(scratch, "state.json").write_text(json.dumps({"reports": index + 1}))
+                Path(scratch, "weights.bin").write_bytes(b"w" * checkpoint_bytes)
+                tune.report({**base, "unseen_lrl": value, "phase": phase},
+                            checkpoint=tune.Checkpoint.from_directory(scratch))
+        if index == 0:
+            time.sleep(sleep_s)
     note("end")
 
 

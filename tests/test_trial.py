@@ -121,6 +121,64 @@ def test_resume_after_first_epoch_runs_only_the_second(before_run, monkeypatch) 
     assert _scores_only(resumed) == _scores_only(final)
 
 
+def test_only_a_running_trials_checkpoints_hold_optimizer_state(before_run) -> None:
+    """The final checkpoint is the model alone: nothing resumes a finished trial, and on the real stack
+    Adam's two moments are twice the weights."""
+    import torch
+
+    _, recorder = before_run
+    states = [torch.load(c / "trial_weights.pt", weights_only=True) for c in recorder.checkpoints]
+    assert states[1]["optimizer"] is not None and states[1]["schedule"] is not None  # epoch 1 of 2
+    assert states[2]["optimizer"] is None and states[2]["schedule"] is None  # final
+    assert states[2]["model"].keys() == states[1]["model"].keys()
+    final_size = (recorder.checkpoints[2] / "trial_weights.pt").stat().st_size
+    running_size = (recorder.checkpoints[1] / "trial_weights.pt").stat().st_size
+    assert running_size > 2.5 * final_size  # weights + two Adam moments per trained parameter
+    again = run_trial(_config(), resume_from=recorder.checkpoints[2], world=fake_world())
+    assert _scores_only(again) == _scores_only(before_run[0])
+
+
+@pytest.mark.parametrize("damage", ["missing weights", "truncated weights", "garbled state"])
+def test_an_unreadable_checkpoint_is_refused_as_such(before_run, tmp_path, damage) -> None:
+    from trainables.trial import UnreadableCheckpoint
+
+    _, recorder = before_run
+    broken = tmp_path / "ckpt"
+    shutil.copytree(recorder.checkpoints[1], broken)
+    weights, state = broken / "trial_weights.pt", broken / "trial_state.json"
+    if damage == "missing weights":
+        weights.unlink()
+    elif damage == "truncated weights":
+        weights.write_bytes(weights.read_bytes()[:1000])
+    else:
+        state.write_text(state.read_text()[:50])
+    with pytest.raises(UnreadableCheckpoint, match=str(broken)):
+        run_trial(_config(), resume_from=broken, world=fake_world())
+
+
+def test_tune_trial_goes_on_from_the_last_readable_checkpoint(before_run, tmp_path, monkeypatch) -> None:
+    """Tune hands back a checkpoint that is gone (deleted when the disk filled before Ray saved the state
+    naming its successor): the trial continues from the newest readable one in its folder."""
+    import pyarrow.fs
+    from ray import tune
+
+    import trainables.checkpoints as checkpoints
+    import trainables.trainable as trainable
+
+    final, recorder = before_run
+    trial_dir = tmp_path / "trial_x"
+    shutil.copytree(recorder.checkpoints[0], trial_dir / "checkpoint_000000")  # after realignment
+    shutil.copytree(recorder.checkpoints[1], trial_dir / "checkpoint_000001")  # after epoch 1
+    (trial_dir / "checkpoint_000002").mkdir()  # a copy the full disk cut short: empty
+    reports = []
+    monkeypatch.setattr(tune, "get_checkpoint", lambda: tune.Checkpoint(str(trial_dir / "checkpoint_000003")))
+    monkeypatch.setattr(tune, "report", lambda metrics, checkpoint=None: reports.append(metrics["phase"]))
+    monkeypatch.setattr(checkpoints, "trial_storage", lambda: (pyarrow.fs.LocalFileSystem(), str(trial_dir)))
+    resumed = trainable.tune_trial(_config().to_dict(), world=fake_world())
+    assert reports == ["final"]  # epoch 2 only: it went on from checkpoint_000001
+    assert _scores_only(resumed) == _scores_only(final)
+
+
 def test_resume_from_a_different_trial_is_refused(before_run) -> None:
     _, recorder = before_run
     with pytest.raises(ConfigError, match="resume_from"):

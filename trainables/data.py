@@ -25,7 +25,9 @@ import numpy as np
 import torch
 from transformers import PreTrainedTokenizerBase
 
+from spaces.errors import as_disk_full
 from trainables.cache import cache_dir
+from trainables.cache_health import heal_entry, load_healing
 
 IGNORE = -100  # label of positions that carry no loss (non-first subwords, specials, padding)
 FORMAT_VERSION = "2"  # bump when the on-disk layout or an encoding rule changes
@@ -64,8 +66,15 @@ class Encoded:
         arrays |= {f"s.{k}": v for k, v in self.scalars.items()}
         # write-then-rename: concurrent trials may build the same entry; readers never see half of it
         tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
-        for name, array in arrays.items():
-            np.save(tmp / f"{name}.npy", array)
+        try:
+            for name, array in arrays.items():
+                np.save(tmp / f"{name}.npy", array)
+        except (OSError, ValueError) as err:  # numpy reports a full disk as "N requested and M written"
+            shutil.rmtree(tmp, ignore_errors=True)
+            full = as_disk_full(err, path.parent, wrote=sum(int(a.nbytes) for a in arrays.values()))
+            if full is None:
+                raise
+            raise full from err
         try:
             os.rename(tmp, path)
         except OSError:  # another process finished the same entry first: keep theirs
@@ -73,16 +82,47 @@ class Encoded:
 
     @classmethod
     def load(cls, path: Path) -> Encoded:
-        """Memory-mapped: a trial touches only the rows it samples (a real corpus can be gigabytes)."""
-        out = cls()
+        """Memory-mapped: a trial touches only the rows it samples (a real corpus can be gigabytes).
+
+        Checked on the way (``check``): a truncated or garbled file fails here, naming itself, rather
+        than as a wrong batch deep inside a trial."""
+        out, ragged = cls(), set()
         for file in sorted(path.glob("*.npy")):
-            kind, name, *rest = file.stem.split(".")
+            kind, name, *_ = file.stem.split(".")
             if kind == "s":
-                out.scalars[name] = np.load(file, mmap_mode="r")
-            elif rest == ["values"]:
-                out.ragged[name] = (np.load(file, mmap_mode="r"),
-                                    np.load(path / f"r.{name}.offsets.npy", mmap_mode="r"))
+                out.scalars[name] = _load_array(file)
+            elif kind == "r":
+                ragged.add(name)
+        for name in sorted(ragged):  # a missing half of a pair fails here, naming it
+            out.ragged[name] = (_load_array(path / f"r.{name}.values.npy"),
+                                _load_array(path / f"r.{name}.offsets.npy"))
+        out.check(path)
         return out
+
+    def check(self, where: Path) -> None:
+        """Offsets start at 0, never decrease, end at the number of values; every column has as many
+        rows. Reads the offsets only (rows + 1 integers), not the values."""
+        if not self.ragged and not self.scalars:
+            raise ValueError(f"{where} holds no arrays")
+        rows = set()
+        for name, (values, offsets) in self.ragged.items():
+            if offsets.ndim != 1 or len(offsets) == 0 or offsets[0] != 0 or offsets[-1] != len(values) \
+                    or bool(np.any(np.diff(offsets) < 0)):
+                raise ValueError(f"{where}/r.{name}.offsets.npy does not index r.{name}.values.npy")
+            rows.add(len(offsets) - 1)
+        rows |= {len(array) for array in self.scalars.values()}
+        if len(rows) > 1:
+            raise ValueError(f"{where}: columns disagree on the number of rows ({sorted(rows)})")
+
+
+def _load_array(file: Path) -> np.ndarray:
+    """``np.load`` memory-mapped, naming the file when it fails (numpy's own errors do not)."""
+    try:
+        return np.load(file, mmap_mode="r")
+    except OSError as err:
+        raise OSError(err.errno, f"{file}: {err.strerror or err}") from err
+    except (ValueError, EOFError) as err:
+        raise type(err)(f"{file}: {err}") from err
 
 
 def _ragged(rows: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
@@ -166,11 +206,17 @@ def encode_cached(kind: str, tokenizer: PreTrainedTokenizerBase, ds: datasets.Da
     if key in _MEMORY:
         return _MEMORY[key]
     path = cache_dir("tokenised") / key
+
+    def build() -> Encoded:
+        built = ENCODERS[kind](tokenizer, ds, max_length)
+        built.save(path)
+        return built
+
     if path.is_dir():
-        encoded = Encoded.load(path)
+        encoded = load_healing(path, lambda: Encoded.load(path),
+                               lambda err: heal_entry(path, err, build))
     else:
-        encoded = ENCODERS[kind](tokenizer, ds, max_length)
-        encoded.save(path)
+        encoded = build()
     _MEMORY[key] = encoded
     return encoded
 

@@ -3,7 +3,8 @@
 This is the plain-Python core that the Ray trainable (``trainables.trainable``), the ``trial`` CLI
 command and the benchmarks all call. It reports after realignment (phase ``realigned``) and after each
 fine-tuning epoch (``epoch``; the last one is ``final``) with a checkpoint, and continues from such a
-checkpoint instead of restarting.
+checkpoint instead of restarting. The final checkpoint holds the model alone (no optimiser state), and a
+trial resumed from it sends its final report once more.
 
 Determinism without saved RNG streams: every random draw is made from a generator seeded by
 (trial seed, phase, step or epoch), so a resumed trial draws exactly what the uninterrupted one would
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import pickle
 import shutil
 import tempfile
 import time
@@ -30,7 +32,7 @@ import numpy as np
 import torch
 
 from spaces.catalog import ENGLISH, load_catalog
-from spaces.errors import ConfigError
+from spaces.errors import ConfigError, as_disk_full
 from spaces.trial_config import TrialConfig
 from trainables.data import Encoded, bucketed_batches, collate, collate_parallel, encode_cached
 from trainables.device import DeviceSetup, select_device
@@ -273,21 +275,38 @@ class TrialRun:
                                   max_tokens)
 
     # ------------------------------------------------------------------------------- checkpoints
-    def save(self, directory: Path) -> None:
+    def save(self, directory: Path, optimizer: bool = True) -> None:
+        """Weights, counters and (``optimizer``) the optimiser state that resuming a running trial needs.
+
+        A finished trial's checkpoint leaves the optimiser state out: nothing resumes from it, and on
+        the real stack Adam's two moments are twice the size of the weights."""
         directory.mkdir(parents=True, exist_ok=True)
+        keep_optimizer = optimizer and self.finetune_opt is not None
         state = {"model": self.model.state_dict(),
                  "projection": self.realigner.head.state_dict() if self.realigner else None,
-                 "optimizer": self.finetune_opt.state_dict() if self.finetune_opt else None,
-                 "schedule": self.schedule.state_dict() if self.schedule else None}
-        torch.save(state, directory / WEIGHTS_FILE)
+                 "optimizer": self.finetune_opt.state_dict() if keep_optimizer else None,
+                 "schedule": self.schedule.state_dict() if keep_optimizer else None}
         meta = {"trial": self.trial.to_dict(), "progress": asdict(self.progress)}
-        (directory / STATE_FILE).write_text(json.dumps(meta, default=float))
+        try:
+            torch.save(state, directory / WEIGHTS_FILE)
+            (directory / STATE_FILE).write_text(json.dumps(meta, default=float))
+        except (OSError, RuntimeError) as err:  # torch reports a full disk as "unexpected pos"
+            full = as_disk_full(err, directory, wrote=_tensor_bytes(state))
+            if full is None:
+                raise
+            raise full from err
 
     def restore(self, directory: Path) -> None:
-        meta = json.loads((Path(directory) / STATE_FILE).read_text())
-        if TrialConfig.from_dict(meta["trial"]) != self.trial:
+        """Continue from the checkpoint in ``directory``; UnreadableCheckpoint when it cannot be read."""
+        try:
+            meta = json.loads((Path(directory) / STATE_FILE).read_text())
+            checkpointed = TrialConfig.from_dict(meta["trial"])
+            state = torch.load(Path(directory) / WEIGHTS_FILE, map_location=self.setup.device,
+                               weights_only=True)
+        except (OSError, ValueError, KeyError, TypeError, EOFError, RuntimeError, pickle.UnpicklingError) as err:
+            raise UnreadableCheckpoint(f"{directory}: {type(err).__name__}: {err}") from err
+        if checkpointed != self.trial:
             raise ConfigError("resume_from", f"{directory} is a checkpoint of a different trial")
-        state = torch.load(Path(directory) / WEIGHTS_FILE, map_location=self.setup.device, weights_only=True)
         self.model.load_state_dict(state["model"])
         if self.realigner is not None and state["projection"] is not None:
             self.realigner.head.load_state_dict(state["projection"])
@@ -316,24 +335,30 @@ def run_trial(trial: TrialConfig, report: Report | None = None, resume_from: Pat
     run = TrialRun(trial, world, setup)
     if resume_from is not None:
         run.restore(Path(resume_from))
-    if run.progress.phase == "final":
-        return run.progress.metrics
     timings = {"time/setup": time.perf_counter() - started, "time/realign": 0.0,
                "time/finetune": 0.0, "time/eval": 0.0}
 
-    def emit(scores: dict[str, float] | None) -> dict:
-        metrics = run.metrics(scores) | {k: round(v, 3) for k, v in timings.items()}
-        run.progress.metrics = metrics
+    def send(metrics: dict) -> dict:
         if report is not None and not checkpoints:
             report(dict(metrics), None)
         elif report is not None:
             scratch = Path(tempfile.mkdtemp(prefix="realign-ckpt-"))
             try:
-                run.save(scratch)
+                run.save(scratch, optimizer=run.progress.phase != "final")
                 report(dict(metrics), scratch)
             finally:
                 shutil.rmtree(scratch, ignore_errors=True)
         return metrics
+
+    def emit(scores: dict[str, float] | None) -> dict:
+        run.progress.metrics = run.metrics(scores) | {k: round(v, 3) for k, v in timings.items()}
+        return send(run.progress.metrics)
+
+    if run.progress.phase == "final":
+        # Resumed from the final checkpoint: the run that wrote it may have ended before its completion
+        # was recorded (kill -9, a full disk), so the final result goes out once more. Ray and Optuna
+        # take it as that trial's completion; a completion they had already recorded is not counted twice.
+        return send(run.progress.metrics)
 
     metrics = run.progress.metrics
     if trial.realign.mode == "before" and run.progress.phase == "start":
@@ -370,6 +395,21 @@ def _canonical(trial: TrialConfig, catalog) -> TrialConfig:
 
     return replace(trial, languages=tuple(catalog.resolve(trial.languages, "languages")),
                    targets=tuple(catalog.resolve(trial.targets, "targets")))
+
+
+class UnreadableCheckpoint(Exception):
+    """A checkpoint folder that is missing a file or holds a truncated or garbled one."""
+
+
+def _tensor_bytes(state: object) -> int:
+    """Bytes of every tensor in a (nested) state dict: about what ``torch.save`` writes."""
+    if isinstance(state, torch.Tensor):
+        return state.numel() * state.element_size()
+    if isinstance(state, dict):
+        return sum(_tensor_bytes(v) for v in state.values())
+    if isinstance(state, (list, tuple)):
+        return sum(_tensor_bytes(v) for v in state)
+    return 0
 
 
 class TrialDiverged(FloatingPointError):

@@ -98,19 +98,30 @@ def random_init_dir(model: str, tokenizer: PreTrainedTokenizerBase, root: Path, 
              **(overrides or {})}
     tag = json.dumps(dict(sorted(shape.items())), separators=(",", ":"))
     path = root / f"{canonical_model(model)}-random-seed{seed}-{hashlib.sha1(tag.encode()).hexdigest()[:10]}"
-    if (path / "config.json").exists():
+
+    def build() -> None:
+        config = architecture_config(model, overrides=shape)
+        with torch.random.fork_rng(devices=[]):  # seed the init without disturbing the caller's RNG
+            torch.manual_seed(seed)
+            encoder = AutoModel.from_config(config)
+        tmp = path.with_name(path.name + ".partial")
+        encoder.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        (tmp / "random_init.json").write_text(tag)
+        try:
+            tmp.rename(path)
+        except OSError:  # another process finished first: its copy is equivalent
+            if not (path / "config.json").exists():
+                raise
+
+    if not (path / "config.json").exists():
+        build()
         return path
-    config = architecture_config(model, overrides=shape)
-    with torch.random.fork_rng(devices=[]):  # seed the init without disturbing the caller's RNG
-        torch.manual_seed(seed)
-        encoder = AutoModel.from_config(config)
-    tmp = path.with_name(path.name + ".partial")
-    encoder.save_pretrained(tmp)
-    tokenizer.save_pretrained(tmp)
-    (tmp / "random_init.json").write_text(tag)
-    try:
-        tmp.rename(path)
-    except OSError:  # another process finished first: its copy is equivalent
-        if not (path / "config.json").exists():
-            raise
-    return path
+    # Reused: weights damaged since they were saved are moved aside and made again (same seed, same model).
+    from trainables.cache_health import check_model_dir, heal_entry, load_healing
+
+    def verified() -> Path:
+        check_model_dir(path)
+        return path
+
+    return load_healing(path, verified, lambda err: heal_entry(path, err, build))

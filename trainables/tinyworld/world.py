@@ -4,6 +4,11 @@ Why a build-once cache: generating ~300k sentences and pretraining the encoder t
 Ray sweep opens the world in every trial. The build writes into a temporary directory and renames it into
 place only when complete (a manifest is written last), under a file lock, so concurrent first uses wait
 for one build and an interrupted build never leaves a half world that looks complete.
+
+A world damaged after it was built (a truncated weights file, a garbled tokenizer or dataset) heals
+(``trainables.cache_health``): opening a world checks its manifest, tokenizer and weights, and every
+dataset read is guarded; a damaged world is reported, moved aside and rebuilt with the seed, sizes and
+encoder its manifest records, under the same lock, once even when several trials find the damage.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +32,7 @@ from transformers import PreTrainedTokenizerFast
 from spaces.catalog import ENGLISH, load_catalog
 from spaces.errors import ConfigError
 from trainables.cache import cache_dir
+from trainables.cache_health import check_model_dir, heal_entry, load_healing
 from trainables.tinyworld.generator import (SPLITS, TASKS, Generator, Sizes, parallel_languages,
                                             pretraining_languages, task_splits)
 from trainables.tinyworld.languages import profile
@@ -67,9 +75,21 @@ class TinyWorld:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        self.inode = _inode(self.path)  # which build this is: a healed world is a new directory
         self.manifest = json.loads((self.path / MANIFEST).read_text("utf-8"))
         self.seed = int(self.manifest["seed"])
         self._tokenizer: PreTrainedTokenizerFast | None = None
+
+    def verify(self) -> TinyWorld:
+        """Read what every trial reads first (tokenizer, weights' headers); a damaged file fails here."""
+        self._tokenizer = PreTrainedTokenizerFast.from_pretrained(str(self.path / "tokenizer"))
+        check_model_dir(self.path / "model")
+        return self
+
+    def _dataset(self, *parts: str) -> datasets.Dataset:
+        folder = self.path.joinpath("data", *parts)
+        return load_healing(folder, lambda: datasets.load_from_disk(str(folder)),
+                            lambda err: heal_world(self.path, err, self.inode))
 
     def tokenizer(self) -> PreTrainedTokenizerFast:
         if self._tokenizer is None:
@@ -93,7 +113,7 @@ class TinyWorld:
         code = load_catalog().get(lang).code
         _check_choice("language", code, self.parallel_languages(),
                       "has no parallel data (only the realignment pool has)")
-        return datasets.load_from_disk(str(self.path / "data" / "parallel" / code))
+        return self._dataset("parallel", code)
 
     def task(self, task: str, lang: str, split: str) -> datasets.Dataset:
         _check_choice("task", task, TASKS)
@@ -103,12 +123,12 @@ class TinyWorld:
         if split not in task_splits(code):
             raise ConfigError("split", f"{code} has no {split!r} split: only English has train/validation",
                               task_splits(code))
-        return datasets.load_from_disk(str(self.path / "data" / task / code / split))
+        return self._dataset(task, code, split)
 
     def monolingual(self, lang: str) -> datasets.Dataset:
         """Column ``text``: the world's monolingual sentences of ``lang`` (pretraining text, if seen)."""
         code = load_catalog().get(lang).code
-        return datasets.load_from_disk(str(self.path / "data" / "monolingual" / code))
+        return self._dataset("monolingual", code)
 
     def __repr__(self) -> str:
         return f"TinyWorld(seed={self.seed}, path={str(self.path)!r})"
@@ -184,27 +204,70 @@ def ensure_world(seed: int = 0, rebuild: bool = False, progress: bool = True, si
     final = world_path(seed)
     if (final / MANIFEST).exists() and not rebuild:
         return final
-    root = final.parent
-    with open(root / f".{final.name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # a concurrent builder finishes first; then we re-check
+    with _world_lock(final):  # a concurrent builder finishes first; then we re-check
         if (final / MANIFEST).exists() and not rebuild:
             return final
-        tmp = root / f".{final.name}.tmp-{os.getpid()}"
-        shutil.rmtree(tmp, ignore_errors=True)
-        try:
-            build_world(seed, tmp, sizes=sizes, spec=spec, progress=progress)
-            if final.exists():
-                shutil.rmtree(final)
-            os.rename(tmp, final)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        _build_in_place(seed, final, sizes, spec, progress)
     _open.cache_clear()
     return final
 
 
+@contextmanager
+def _world_lock(final: Path) -> Iterator[None]:
+    with open(final.parent / f".{final.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _build_in_place(seed: int, final: Path, sizes: Sizes, spec: EncoderSpec | None, progress: bool) -> None:
+    """Build into a temporary sibling and rename it to ``final`` (call under ``_world_lock``)."""
+    tmp = final.parent / f".{final.name}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        build_world(seed, tmp, sizes=sizes, spec=spec, progress=progress)
+        if final.exists():
+            shutil.rmtree(final)
+        os.rename(tmp, final)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _inode(path: Path) -> int | None:
+    try:
+        return path.stat().st_ino
+    except OSError:
+        return None
+
+
+def _build_settings(path: Path) -> tuple[int, Sizes, EncoderSpec | None]:
+    """Seed, sizes and encoder of the world at ``path``, from its manifest (defaults when unreadable)."""
+    from trainables.tinyworld.pretrain import EncoderSpec
+
+    try:
+        manifest = json.loads((path / MANIFEST).read_text("utf-8"))
+        sizes = dict(manifest["sizes"])
+        sizes["monolingual"] = tuple(tuple(pair) for pair in sizes["monolingual"])
+        return int(manifest["seed"]), Sizes(**sizes), EncoderSpec(**manifest["encoder"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return int(path.name.rsplit("seed", 1)[-1]), Sizes(), None
+
+
+def heal_world(path: Path, err: BaseException, opened: int | None) -> None:
+    """Move the damaged world at ``path`` aside and rebuild it as its manifest describes, unless another
+    process has rebuilt it since this one opened it (``opened``: the directory's inode then)."""
+    seed, sizes, spec = _build_settings(path)
+    with _world_lock(path):
+        if (path / MANIFEST).exists() and _inode(path) != opened:
+            return
+        heal_entry(path, err, lambda: _build_in_place(seed, path, sizes, spec, progress=True))
+    _open.cache_clear()
+
+
 @lru_cache(maxsize=8)
 def _open(path: str) -> TinyWorld:
-    return TinyWorld(Path(path))
+    folder = Path(path)
+    opened = _inode(folder)
+    return load_healing(folder, lambda: TinyWorld(folder).verify(), lambda err: heal_world(folder, err, opened))
 
 
 def load_world(seed: int = 0, build_if_missing: bool = True, progress: bool = True, **_: object) -> TinyWorld:
