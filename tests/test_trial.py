@@ -36,7 +36,10 @@ def _config(**overrides) -> TrialConfig:
 
 
 def _scores_only(metrics: dict) -> dict:
-    return {k: v for k, v in metrics.items() if not k.startswith("time/")}
+    """Metrics without timings, NaN as None (a NaN read back from a checkpoint is another float object,
+    and NaN != NaN)."""
+    return {k: None if isinstance(v, float) and math.isnan(v) else v
+            for k, v in metrics.items() if not k.startswith("time/")}
 
 
 class Recorder:
