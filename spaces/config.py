@@ -48,9 +48,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from spaces.catalog import load_catalog
+from spaces.defaults import MODEL_ALIASES, REAL_MODELS, TINY_MODEL, unset_defaults
 from spaces.errors import ConfigError
 from spaces.pool import parse_pool
-from spaces.trial_config import MODES, SAMPLING, TASKS, WORLDS, FinetuneParams, RealignParams, TrialConfig
+from spaces.trial_config import (BATCHING, MODES, POOLING, SAMPLING, TASKS, WORLDS, FinetuneParams, RealignParams,
+                                 TrialConfig)
 
 if TYPE_CHECKING:  # optuna is imported lazily: parsing a config must not pay its import cost
     import optuna
@@ -63,9 +65,6 @@ OBJECTIVE_METRICS = (*AGGREGATES, "n_languages", "n_pairs")
 OBJECTIVE_MODES = ("max", "min")
 ENCODINGS = ("mask", "strategy")
 SAMPLERS = ("tpe", "nsga2", "random")
-REAL_MODELS = ("bert-base-multilingual-cased", "xlm-roberta-base")
-MODEL_ALIASES = {"mbert": "bert-base-multilingual-cased", "xlmr": "xlm-roberta-base"}
-TINY_MODEL = "tiny"
 SUBSET_PARAMS = ("size", "strategy", "seed")
 DEFAULT_STRATEGIES = ("most_uriel_en", "least_uriel_en", "most_family_en", "most_distinct_script", "random")
 SECTIONS = ("experiment", "subset", "realign", "finetune", "search")
@@ -96,8 +95,10 @@ _NUMERIC_DOMAINS: dict[str, tuple[str, Callable[[float], bool]]] = {
     "finetune.warmup": ("between 0 and 1", lambda v: 0 <= v <= 1),
     "finetune.max_length": (">= 8", lambda v: v >= 8),
     "finetune.train_size": (">= 0 (0 = all)", lambda v: v >= 0),
+    "finetune.eval_max_length": (">= 8", lambda v: v >= 8),
 }
-_STRING_DOMAINS: dict[str, tuple[str, ...]] = {"realign.mode": MODES, "realign.sampling": SAMPLING}
+_STRING_DOMAINS: dict[str, tuple[str, ...]] = {"realign.mode": MODES, "realign.sampling": SAMPLING,
+                                               "realign.batching": BATCHING, "realign.pooling": POOLING}
 
 
 @dataclass(frozen=True)
@@ -279,9 +280,11 @@ def _param(section: str, field_name: str, raw: Any, preferred: Any) -> ParamSpec
     return ParamSpec(name=name, kind="fixed", value=_scalar(where, kind, raw), preferred=preferred)
 
 
-def _param_space(section: str, params_cls: type, data: Any) -> ParamSpace:
+def _param_space(section: str, params_cls: type, data: Any, experiment: ExperimentConfig) -> ParamSpace:
+    """The section's specs; an omitted key is fixed at its default, model/task-dependent ones resolved
+    for the experiment's model and task (``spaces.defaults``), so the parsed space shows numbers."""
     data = _table(section, data)
-    defaults = params_cls()
+    defaults = replace(params_cls(), **unset_defaults(experiment.model, experiment.task)[section])
     allowed = [f.name for f in fields(params_cls)]
     _known_keys(section, data, allowed)
     specs = tuple(
@@ -324,6 +327,7 @@ class ExperimentConfig(_PlainDict):
     task: str = "pos"
     seed: int = 0
     targets: tuple[str, ...] = ()  # evaluation languages; empty = every language the task has
+    seeds: tuple[int, ...] = ()  # every trial runs once per seed and reports the mean; () = just `seed`
 
 
 
@@ -513,9 +517,17 @@ def _parse_experiment(data: Any) -> ExperimentConfig:
                           f"world={world!r}", allowed_models)
     task = _get_str("experiment.task", data.get("task", d.task), TASKS)
     seed = _get_int("experiment.seed", data.get("seed", d.seed))
+    seeds = tuple(_get_int("experiment.seeds", v) for v in _get_list("experiment.seeds", data.get("seeds", [])))
+    if len(set(seeds)) != len(seeds):
+        raise ConfigError("experiment.seeds", f"duplicate seeds in {list(seeds)}")
+    if seeds and "seed" in data and seed != seeds[0]:
+        raise ConfigError("experiment.seed", f"seed = {seed} disagrees with seeds = {list(seeds)}; give only "
+                          "seeds (a trial runs every seed; subset repair uses the first)", [seeds[0]])
+    if seeds:
+        seed = seeds[0]
     targets = _codes("experiment.targets", data.get("targets", []))
     return ExperimentConfig(name=name, trainable=trainable, world=world, model=model, task=task,
-                            seed=seed, targets=targets)
+                            seed=seed, targets=targets, seeds=seeds)
 
 
 def _strategies() -> tuple[str, ...]:
@@ -672,8 +684,8 @@ def parse_search_config(data: Mapping[str, Any], source: str = "<dict>") -> Sear
     data = _table("", data) if data is not None else {}
     _known_keys("", data, SECTIONS)
     experiment = _parse_experiment(data.get("experiment"))
-    realign = _param_space("realign", RealignParams, data.get("realign"))
-    finetune = _param_space("finetune", FinetuneParams, data.get("finetune"))
+    realign = _param_space("realign", RealignParams, data.get("realign"), experiment)
+    finetune = _param_space("finetune", FinetuneParams, data.get("finetune"), experiment)
     subset = _parse_subset(data.get("subset"), realign)
     search = _parse_search(data.get("search"))
     return SearchConfig(experiment=experiment, subset=subset, realign=realign, finetune=finetune,
@@ -915,7 +927,8 @@ def resolve_trial(cfg: SearchConfig, sampled: Mapping[str, Any]) -> TrialConfig:
     finetune = FinetuneParams(**{s.field_name: hparams[s.name] for s in cfg.finetune.params})
     exp = cfg.experiment
     trial = TrialConfig(languages=tuple(languages), world=exp.world, model=exp.model, task=exp.task,
-                        seed=exp.seed, targets=exp.targets, realign=realign, finetune=finetune)
+                        seed=exp.seed, targets=exp.targets, realign=realign, finetune=finetune,
+                        seeds=exp.seeds if len(exp.seeds) > 1 else ())
     trial.check()
     return trial
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from spaces.errors import ConfigError
-from spaces.trial_config import FinetuneParams, RealignParams, TrialConfig
+from spaces.trial_config import TrialConfig
 
 # The default trial: two realignment languages on the tiny world. The paper's learning rates (2e-5) are
 # for 180M-parameter encoders; the 0.5M-parameter tiny encoder needs ~1e-3 to learn anything in a few
@@ -69,7 +69,8 @@ def load_trial_file(path: Path | None) -> TrialConfig:
     return trial
 
 
-_DEFAULTS = {"trial": TrialConfig(), "realign": RealignParams(), "finetune": FinetuneParams()}
+# Resolved defaults (unset fields filled in), so every field has a value of its type to compare with.
+_DEFAULTS = {"trial": TrialConfig(), "realign": TrialConfig().realign, "finetune": TrialConfig().finetune}
 
 
 def check_types(data: dict[str, Any], where: str = "trial") -> None:
@@ -86,7 +87,11 @@ def check_types(data: dict[str, Any], where: str = "trial") -> None:
             check_types(value, key)
             continue
         name = f"{where}.{key}" if where != "trial" else key
-        if isinstance(expected, tuple):
+        if key == "seeds":
+            if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool)
+                                                      for v in value):
+                raise ConfigError(name, "must be a list of integer seeds")
+        elif isinstance(expected, tuple):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(name, "must be a list of language codes")
         elif isinstance(expected, bool) or isinstance(value, bool):
