@@ -290,14 +290,19 @@ class TrialRun:
 
 def run_trial(trial: TrialConfig, report: Report | None = None, resume_from: Path | None = None,
               world=None, checkpoints: bool = True) -> dict:
-    """Run one trial to the end and return its final metrics (see module docstring for reports).
+    """Run one trial to the end and return its final metrics (see module docstring for reports); a
+    trial with several ``seeds`` runs once per seed (``trainables.multiseed.run_seeds``).
 
     ``report(metrics, checkpoint_dir)`` receives a directory that exists only during the call (copy
     it to keep it). With no ``report``, or ``checkpoints=False`` (progress display only), no
     checkpoint is written and ``checkpoint_dir`` is None: on the real stack one is gigabytes.
     """
-    started = time.perf_counter()
     trial.check()
+    if len(trial.seed_list) > 1:  # several seeds: one run each, the mean reported (trainables.multiseed)
+        from trainables.multiseed import run_seeds
+
+        return run_seeds(trial, report, resume_from=resume_from, world=world, checkpoints=checkpoints)
+    started = time.perf_counter()
     catalog = load_catalog()
     trial = _canonical(trial, catalog)
     if world is None:
