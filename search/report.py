@@ -381,6 +381,8 @@ def heuristic_names(cfg: Any) -> dict[tuple[str, ...], str]:
             except Exception:  # noqa: BLE001 - a label is optional; the mark stays without it
                 continue
             names.setdefault(chosen, f"{strategy}@{len(chosen)}")
+    for name, codes in sub.lists:  # "lists" encoding: each list is its own named warm-start point
+        names[tuple(codes)] = name
     return names
 
 

@@ -63,7 +63,7 @@ TRAINABLES = ("realign", "published", "proxy")
 AGGREGATES = ("unseen_lrl", "seen", "unseen", "lrl", "hrl", "all")
 OBJECTIVE_METRICS = (*AGGREGATES, "n_languages", "n_pairs")
 OBJECTIVE_MODES = ("max", "min")
-ENCODINGS = ("mask", "strategy")
+ENCODINGS = ("mask", "strategy", "lists")
 SAMPLERS = ("tpe", "nsga2", "random")
 SUBSET_PARAMS = ("size", "strategy", "seed")
 DEFAULT_STRATEGIES = ("most_uriel_en", "least_uriel_en", "most_family_en", "most_distinct_script", "random")
@@ -350,6 +350,18 @@ class SubsetConfig(_PlainDict):
     held_out: tuple[str, ...] = ()
     max_pairs: int = 0  # 0 = no cap on sum over languages of realign.pairs_per_language
     seeds: int = 100  # `random` strategy: subset/seed is sampled from range(seeds)
+    lists: tuple[tuple[str, tuple[str, ...]], ...] = ()  # "lists" encoding: (name, codes), in file order
+
+    def to_dict(self) -> dict[str, Any]:
+        out = _plain(asdict(self))
+        out["lists"] = {name: list(codes) for name, codes in self.lists}
+        return out
+
+    def named_list(self, name: str) -> tuple[str, ...]:
+        for known, codes in self.lists:
+            if known == name:
+                return codes
+        raise ConfigError("subset/list", f"{name!r} is not in subset.lists", [n for n, _ in self.lists])
 
     @cached_property
     def available(self) -> tuple[str, ...]:
@@ -595,8 +607,14 @@ def _parse_subset(data: Any, realign: ParamSpace) -> SubsetConfig:
         raise ConfigError("subset.must_include", f"{len(must_include)} required languages exceed "
                           f"max_languages ({max_languages})")
     subset = replace(subset, max_languages=max_languages)
+    subset = replace(subset, lists=_parse_lists(data.get("lists"), subset))
 
     ppl_low, ppl_high = realign.get("pairs_per_language").extremes()
+    if subset.lists:
+        bad = [name for name, codes in subset.lists if len(codes) > subset.upper(ppl_high)]
+        if bad:
+            raise ConfigError(f"subset.lists.{bad[0]}", f"{len(subset.named_list(bad[0]))} languages exceed "
+                              f"the {subset.upper(ppl_high)} that max_languages/max_pairs allow")
     if "all" in strategies and subset.upper(ppl_high) < n_available:
         raise ConfigError("subset.strategies", f"strategy 'all' realigns on all {n_available} available "
                           f"languages but at most {subset.upper(ppl_high)} are allowed (max_languages/"
@@ -610,6 +628,47 @@ def _parse_subset(data: Any, realign: ParamSpace) -> SubsetConfig:
                               f"language allow only {subset.max_pairs // ppl_high} languages, fewer than "
                               f"the {subset.lower} required", [f">= {subset.lower * ppl_high}"])
     return subset
+
+
+def _parse_lists(raw: Any, subset: SubsetConfig) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``[subset.lists]``: named, explicit subsets for ``encoding = "lists"`` (each trial realigns on one
+    of them, as given: nothing is repaired), e.g. the paper's own subsets in the paper presets."""
+    if subset.encoding != "lists":
+        if raw:
+            raise ConfigError("subset.lists", f"lists are read only with encoding = \"lists\", not "
+                              f"{subset.encoding!r}", ["lists"])
+        return ()
+    table = _table("subset.lists", raw)
+    if not table:
+        raise ConfigError("subset.lists", "encoding = \"lists\" needs at least one named list of languages, "
+                          "e.g. [subset.lists] mine = [\"de\", \"sw\"]")
+    available = set(subset.available)
+    order = {code: i for i, code in enumerate(subset.available)}
+    seen: dict[frozenset[str], str] = {}
+    out = []
+    for name, value in table.items():
+        where = f"subset.lists.{name}"
+        if not _NAME.match(name):
+            raise ConfigError(where, f"{name!r} is not a usable list name", ["letters, digits, '.', '_', '-'"])
+        codes = _codes(where, value)
+        if len(set(codes)) != len(value):  # (resolving may already have merged two forms of one code)
+            raise ConfigError(where, "a language appears twice")
+        for code in codes:
+            if code not in available:
+                raise ConfigError(where, f"{code!r} is not available in this search space (pool minus "
+                                  "must_exclude and held_out)", subset.available)
+        missing = [code for code in subset.must_include if code not in codes]
+        if missing:
+            raise ConfigError(where, f"misses required languages {missing} (subset.must_include)")
+        if not subset.lower <= len(codes) <= subset.max_languages:
+            raise ConfigError(where, f"{len(codes)} languages, outside the allowed sizes",
+                              [f"{subset.lower}..{subset.max_languages}"])
+        key = frozenset(codes)
+        if key in seen:
+            raise ConfigError(where, f"the same subset as subset.lists.{seen[key]}")
+        seen[key] = name
+        out.append((name, tuple(sorted(codes, key=order.__getitem__))))
+    return tuple(out)
 
 
 def _parse_objective(where: str, text: Any) -> str:
@@ -734,9 +793,10 @@ def dump_search_config(cfg: SearchConfig) -> str:
     can keep the exact space it searched (ranges are written as inline tables)."""
     lines = [f"# realign-search space (from {cfg.source})"]
     for section, table in cfg.to_dict().items():
-        subtables = {k: v for k, v in table.items() if k == "asha"}
+        subtables = {k: v for k, v in table.items() if k in ("asha", "lists") and v}
         lines += ["", f"[{section}]"]
-        lines += [f"{key} = {_toml_value(value)}" for key, value in table.items() if key not in subtables]
+        lines += [f"{key} = {_toml_value(value)}" for key, value in table.items()
+                  if key not in subtables and not (key == "lists" and not value)]
         for name, sub in subtables.items():
             lines += ["", f"[{section}.{name}]", *(f"{k} = {_toml_value(v)}" for k, v in sub.items())]
     return "\n".join(lines) + "\n"
@@ -840,6 +900,8 @@ def languages_for(cfg: SearchConfig, params: Mapping[str, Any]) -> list[str]:
     if _mode(cfg, flat) == "none":
         return []
     sub = cfg.subset
+    if sub.encoding == "lists":
+        return list(sub.named_list(str(flat.get("subset/list", sub.lists[0][0]))))
     lower, upper = sub.lower, sub.upper(_pairs_per_language(cfg, flat))
     if sub.encoding == "strategy":
         strategy = flat.get("subset/strategy", sub.strategies[0])
@@ -876,7 +938,9 @@ class DefineByRun:
                 constants[spec.name] = spec.value
         merged = {**constants, **values}
         if _mode(cfg, merged) != "none":
-            if sub.encoding == "strategy":
+            if sub.encoding == "lists":
+                values["subset/list"] = trial.suggest_categorical("subset/list", [n for n, _ in sub.lists])
+            elif sub.encoding == "strategy":
                 values["subset/size"] = trial.suggest_int("subset/size", sub.lower, sub.max_languages)
                 strategy = trial.suggest_categorical("subset/strategy", list(sub.strategies))
                 values["subset/strategy"] = strategy
@@ -897,6 +961,7 @@ def define_by_run(cfg: SearchConfig) -> Callable[[optuna.Trial], dict[str, Any]]
 def _allowed_param_names(cfg: SearchConfig) -> set[str]:
     names = {spec.name for spec in cfg.specs()} | {"languages"}
     names |= {f"subset/{p}" for p in SUBSET_PARAMS} | {f"lang/{code}" for code in cfg.subset.free}
+    names.add("subset/list")
     return names
 
 
@@ -968,7 +1033,8 @@ def warm_start_points(cfg: SearchConfig) -> list[dict[str, Any]]:
 
 def named_warm_start_points(cfg: SearchConfig) -> list[tuple[str, dict[str, Any]]]:
     """``(label, point)`` pairs; labels are ``strategy@size`` (``most_uriel_en@5``), ``all@n`` for the
-    whole pool and ``baseline`` for the fine-tuning-only point.
+    whole pool, the list's name (``lists`` encoding: every list is a point) and ``baseline`` for the
+    fine-tuning-only point.
 
     One point per strategy in ``subset.strategies`` and size in ``search.warm_start_sizes`` (each size
     clipped into the allowed ``[lower, upper]``), plus the whole available pool when its size is
@@ -987,7 +1053,9 @@ def named_warm_start_points(cfg: SearchConfig) -> list[tuple[str, dict[str, Any]
     realigning = [m for m in mode_spec.choices if m != "none"]
     if mode == "none" and realigning:  # the heuristics' points realign; the baseline is added below
         mode = hparams[mode_spec.name] = realigning[0]
-    if mode != "none":
+    if mode != "none" and sub.encoding == "lists":  # every listed subset, in file order
+        points += [(name, {**hparams, "subset/list": name}) for name, _ in sub.lists]
+    elif mode != "none":
         lower = sub.lower
         upper = sub.upper(_pairs_per_language(cfg, hparams))
         sizes = sorted({min(max(size, lower), upper) for size in cfg.search.warm_start_sizes})

@@ -16,7 +16,7 @@ from spaces.errors import ConfigError
 MODES = ("none", "before", "joint")
 SAMPLING = ("uniform", "proportional")
 BATCHING = ("mixed", "per_language")
-POOLING = ("mean", "first_subword")
+POOLING = ("mean", "first_subword", "paper_prefix")
 TASKS = ("pos", "ner", "nli")
 WORLDS = ("tiny", "real")
 
@@ -40,7 +40,7 @@ class RealignParams:
     pairs_per_language: int = 0  # cap on parallel pairs used per language; 0 = all available
     max_length: int = 96
     batching: str = "mixed"  # mixed: a language per pair (paper) | per_language: one language per batch
-    pooling: str = "mean"  # mean: every real subword | first_subword: each word's first subword
+    pooling: str = "mean"  # mean: every real subword | first_subword | paper_prefix (trainables.realign)
 
 
 @dataclass(frozen=True)

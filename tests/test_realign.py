@@ -197,8 +197,9 @@ def test_paper_layer_index_is_the_papers_hidden_state() -> None:
     assert torch.equal(ours, states[n_layers + (-1)])
 
 
-def test_first_subword_pooling_on_a_hand_built_batch() -> None:
-    """[CLS] w1a w1b w2 [SEP] [PAD]: mean pooling averages positions 1-3, first-subword pooling 1 and 3."""
+def test_pooling_options_on_a_hand_built_batch() -> None:
+    """[CLS] w1a w1b w2 [SEP] [PAD]: mean pooling averages positions 1-3, first-subword pooling 1 and 3,
+    the paper's prefix 0 and 1."""
     world = fake_world()
     encoder = AutoModel.from_pretrained(world.model_path())
     specials = [0, 101, 102]
@@ -216,6 +217,10 @@ def test_first_subword_pooling_on_a_hand_built_batch() -> None:
     assert torch.allclose(pooled_first[1], (hidden[1, 1] + hidden[1, 2]) / 2)
     with pytest.raises(ValueError, match="word_start"):
         first.pooling_mask(ids, attn, None)
+    # what the paper's code averaged: the first n_words positions, [CLS] included (2 words per row here)
+    prefix = Realigner(encoder, specials, pooling="paper_prefix")
+    pooled_prefix = mean_pool(hidden, prefix.pooling_mask(ids, attn, starts))
+    assert torch.allclose(pooled_prefix, hidden[:, 0:2].mean(1))
 
 
 def test_parallel_encoding_marks_the_first_subword_of_each_word() -> None:

@@ -11,11 +11,13 @@ Pooling (``pooling``):
 - ``first_subword``: the mean over the first subword of each word, which is what the paper's code set
   out to do: its data pipeline records each word's first-subword position
   (``multilingual_eval/datasets/realignment_task.py: AdaptAlignmentToTokenizerMapper``,
-  ``first_subword_only=True``), but the sentence-level loss then averages the first ``n_words``
-  POSITIONS of the sequence, [CLS] included (``models/realignment_loss.py: compute_realignment_loss``,
-  ``build_mask_from_lengths(alignment_left_length, ...)``), silently dropping the tail of every sentence
-  whose words split into several subwords. Neither option reproduces that accident (README, "Differences
-  from the paper's code").
+  ``first_subword_only=True``);
+- ``paper_prefix``: what the paper's code actually averaged. Its sentence-level loss ignores those
+  positions and averages the first ``n_words`` POSITIONS of the sequence, [CLS] included
+  (``models/realignment_loss.py: compute_realignment_loss``, ``build_mask_from_lengths(
+  alignment_left_length, ...)``, the length being the sentence's number of words), which drops the tail
+  of every sentence whose words split into several subwords. Only the paper presets use it, to
+  reproduce the published numbers.
 
 Layer (``layer``): an index into ``hidden_states`` (0 = embeddings, -1 = the last layer's output). The
 paper's ``layers=[-1]`` is ``hidden_states[n_layers - 1]``, i.e. ``layer = -2`` here: the last encoder
@@ -29,6 +31,8 @@ from collections.abc import Iterable
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from spaces.trial_config import POOLING
 
 
 def content_mask(input_ids: torch.Tensor, attention_mask: torch.Tensor,
@@ -105,25 +109,22 @@ def encoder_layer_states(encoder: nn.Module, input_ids: torch.Tensor, attention_
     return out.hidden_states[index]
 
 
-POOLINGS = ("mean", "first_subword")
-
-
 class Realigner(nn.Module):
     """The realignment loss as a module: shared ``encoder`` plus its own projection head.
 
     ``forward`` takes one padded batch holding the N source sentences followed by their N translations
     (one encoder call for all 2N, which is what makes a step cheap) and returns the scalar loss;
-    ``word_start`` [2N, T] (1 at each word's first subword) is needed for ``pooling="first_subword"``.
+    ``word_start`` [2N, T] (1 at each word's first subword) is needed unless ``pooling="mean"``.
     """
 
     def __init__(self, encoder: nn.Module, special_ids: Iterable[int], *, proj_dim: int = 128,
                  temperature: float = 0.1, layer: int = -1, length_groups: int = 1,
                  pooling: str = "mean") -> None:
         super().__init__()
-        if pooling not in POOLINGS:
+        if pooling not in POOLING:
             from spaces.errors import ConfigError
 
-            raise ConfigError("realign.pooling", f"{pooling!r} is not allowed", POOLINGS)
+            raise ConfigError("realign.pooling", f"{pooling!r} is not allowed", POOLING)
         self.encoder = encoder
         self.head = ProjectionHead(encoder.config.hidden_size, proj_dim)
         self.special_ids = sorted(set(special_ids))
@@ -138,8 +139,11 @@ class Realigner(nn.Module):
         if self.pooling == "mean":
             return content_mask(input_ids, attention_mask, self.special_ids)
         if word_start is None:
-            raise ValueError("pooling='first_subword' needs word_start flags (trainables.data.encode_parallel)")
-        return attention_mask.bool() & word_start.bool()
+            raise ValueError(f"pooling={self.pooling!r} needs word_start flags (trainables.data.encode_parallel)")
+        if self.pooling == "first_subword":
+            return attention_mask.bool() & word_start.bool()
+        n_words = word_start.sum(dim=1, keepdim=True)
+        return attention_mask.bool() & (torch.arange(input_ids.shape[1], device=input_ids.device) < n_words)
 
     def pooled(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
                word_start: torch.Tensor | None = None) -> torch.Tensor:
