@@ -52,17 +52,9 @@ class Comparison:
             item["aggregates"] = {k: {"ours": a, "paper": b} for k, (a, b) in t.aggregates.items()}
             item["mean_abs_diff_points"] = t.mean_abs_diff
             out["trials"].append(item)
-        return _finite(out)
+        from trainables.published_commands import nan_to_none
 
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
+        return nan_to_none(out)
 
 
 def compare_trials(model: str, task: str, trials: Sequence[Any]) -> Comparison:

@@ -147,3 +147,18 @@ def test_setup_cache_starts_empty_but_for_the_linked_world(tmp_path) -> None:
     link = root / "tinyworld" / "v1-seed0"
     assert link.is_symlink() and link.resolve() == world_dir.resolve()
     assert (link / "world.json").read_text() == "{}"
+
+
+# ------------------------------------------------------------------------------------------ realignment choices
+def test_realign_batching_quick_prints_both_variants_and_the_paired_difference(capsys) -> None:
+    from benchmarks import realign_batching
+
+    compare = "batching"
+    assert realign_batching.main(["--quick", "--compare", compare], world=fake_world()) == 0
+    out = capsys.readouterr().out
+    rows = table_rows(out, compare)
+    first, second = realign_batching.VARIANTS[compare][:2]
+    assert [row[0] for row in rows] == [str(first), str(second), "baseline"]
+    assert all(len(row[1].split()) == 2 for row in rows)  # two seeds in --quick
+    assert f"paired difference {first} - {second}:" in out
+    assert "target group (1, Joshi <= 2, unseen in pretraining): yor_Latn" in out

@@ -163,7 +163,8 @@ def test_xlmr_bare_space_pieces_are_dropped_and_the_next_piece_is_labelled() -> 
     assert tok.convert_ids_to_tokens(enc.row("input_ids", 0).tolist()) == \
         ["<s>", "\u2581the", "\u2581cat", "中", "文", "\u2581s", "leeps", ".", "</s>"]
     assert enc.row("labels", 0).tolist() == [IGNORE, 5, 7, 11, IGNORE, 15, IGNORE, 12, IGNORE]
-    parallel = data_mod.encode_parallel(tok, datasets.Dataset.from_dict({"src": ["the cat ."], "tgt": ["中文 ."]}), 128)
+    pairs = datasets.Dataset.from_dict({"src": ["the cat ."], "tgt": ["中文 ."]})
+    parallel = data_mod.encode_parallel(tok, pairs, 128)
     assert bare not in parallel.row("src", 0).tolist() and bare not in parallel.row("tgt", 0).tolist()
     assert parallel.row("tgt_word_start", 0).tolist() == [0, 1, 0, 1, 0]  # <s> 中 文 . </s>
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +12,7 @@ from spaces.config import parse_search_config, resolve_trial
 from spaces.errors import ConfigError
 from spaces.trial_config import TrialConfig
 from trainables.trial import TrialRun, run_trial
+from test_trial import Recorder, _scores_only
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -28,21 +27,6 @@ def _config(seeds=(3, 5, 8), **realign) -> TrialConfig:
         "languages": ["de", "yor_Latn"], "seeds": list(seeds), "targets": ["hau_Latn", "de", "yor_Latn"],
         "realign": {"steps": 4, "batch_size": 8, **realign},
         "finetune": {"epochs": 2, "batch_size": 8, "lr": 1e-3}})
-
-
-def _no_time(metrics: dict) -> dict:
-    return {k: v for k, v in metrics.items() if not k.startswith("time/")}
-
-
-class Recorder:
-    def __init__(self, root: Path) -> None:
-        self.root, self.reports, self.checkpoints = root, [], []
-
-    def __call__(self, metrics: dict, checkpoint: Path | None) -> None:
-        self.reports.append(metrics)
-        kept = self.root / f"ckpt{len(self.reports)}"
-        shutil.copytree(checkpoint, kept)
-        self.checkpoints.append(kept)
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +60,7 @@ def test_reports_count_epochs_over_all_seeds(three_seeds) -> None:
     assert phases == [(3, "realigned", 0), (3, "epoch", 1), (3, "epoch", 2),
                       (5, "realigned", 2), (5, "epoch", 3), (5, "epoch", 4),
                       (8, "realigned", 4), (8, "epoch", 5), (None, "final", 6)]
-    assert _no_time(recorder.reports[-1]) == _no_time(final)
+    assert _scores_only(recorder.reports[-1]) == _scores_only(final)
 
 
 @pytest.mark.parametrize("index", [1, 2, 3, 4, 7, 8])
@@ -84,7 +68,7 @@ def test_resume_from_any_checkpoint_gives_the_uninterrupted_result(three_seeds, 
     """Inside seed 3, at its end, after seed 5's realignment, inside seed 5, inside seed 8, at the end."""
     final, recorder, _ = three_seeds
     resumed = run_trial(_config(), resume_from=recorder.checkpoints[index], world=fake_world())
-    assert _no_time(resumed) == _no_time(final)
+    assert _scores_only(resumed) == _scores_only(final)
 
 
 def test_resume_skips_finished_seeds(three_seeds, monkeypatch) -> None:

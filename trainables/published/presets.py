@@ -87,7 +87,8 @@ def preset_text(model: str, task: str) -> str:
         "temperature = 0.1",
         "steps = 24544              # --realignment_steps 24544, whatever the subset size",
         "batch_size = 16            # realignment_batch_size = 16",
-        f"layer = {PAPER_LAYER}                 # the paper's layers=[-1] = hidden_states[n_layers - 1]: the penultimate layer",
+        f"layer = {PAPER_LAYER}                 # the paper's layers=[-1]: hidden_states[n_layers - 1], the "
+        "penultimate layer",
         "proj_dim = 128             # Linear(d, d) -> ReLU -> Linear(d, 128), no bias",
         'sampling = "uniform"       # interleave_datasets(probabilities=[1/k] * k)',
         'batching = "mixed"         # ... drawn per pair, so batches mix languages',
