@@ -8,7 +8,7 @@ computed here from per-language scores so it does not depend on how ``unseen_lrl
 each variant's mean ± sd over seeds, the paired difference (mean ± sd, paired t-test) and the baseline
 (no realignment) on the same targets.
 
-Usage: python benchmarks/realign_batching.py [--compare batching|layer|pooling] [--seeds 0,1,2] ...
+Usage: python benchmarks/realign_batching.py [--compare batching|layer|pooling] [--layer L] [--seeds 0,1,2] ...
 Every trial goes through ``trainables.trial.run_trial``, as in a sweep.
 """
 
@@ -47,6 +47,8 @@ def main(argv: list[str] | None = None, world=None) -> int:
     parser.add_argument("--steps", type=int, default=150, help="realignment steps")
     parser.add_argument("--train-size", type=int, default=1000, help="English fine-tuning examples")
     parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--layer", type=int, default=None,
+                        help="realignment layer of every variant (default: the trial default, -2)")
     args = parser.parse_args(argv)
     if args.quick:
         args.seeds, args.size, args.steps, args.train_size, args.epochs = "0,1", 2, 4, 32, 1
@@ -69,7 +71,8 @@ def main(argv: list[str] | None = None, world=None) -> int:
     subset = tuple(select(args.strategy, args.size) if len(pool) >= 65 else pool[:args.size])
     seeds = [int(s) for s in args.seeds.split(",")]
     base = TrialConfig(languages=subset, world="tiny", model="tiny", task=args.task, targets=tuple(group),
-                       realign=RealignParams(steps=args.steps),
+                       realign=RealignParams(steps=args.steps, **({} if args.layer is None else
+                                                                  {"layer": args.layer})),
                        finetune=FinetuneParams(epochs=args.epochs, train_size=args.train_size))
     variants = VARIANTS[args.compare]
     scores: dict[str, list[float]] = {str(v): [] for v in (*variants, "baseline")}

@@ -13,17 +13,19 @@ Where each value comes from (the paper's code, felixgaschi/emnlp-2026-code-submi
   which uses it for the realignment Adam and the fine-tuning Adam);
 - epochs: ``n_epochs=2`` for xnli, ``5`` for wikiann and xtreme_r.udpos
   (``scripts/2025_aacl/run_langs_selection.sh``);
-- realignment layer: ``layers=[-1]`` (``controlled_realignment.py``), which
-  ``multilingual_eval/models/with_realignment_factory.py: SpecificPretrainedModelWithRealignment.__init__``
-  maps to ``n_layers - 1`` and ``realignment_loss.py: compute_realignment_loss`` uses as an index into
-  ``hidden_states`` (embeddings at index 0): the output of the PENULTIMATE layer, ``-2`` in our indexing;
 - evaluation length: the test sets are loaded without ``max_length``, so the loaders' defaults apply:
   128 for token classification (``datasets/token_classification.py: get_token_classification_dataset``)
   and 256 for XNLI (``datasets/xnli.py: get_xnli``); training passes ``max_length=96``.
 
-The tiny encoder (0.5M parameters, 2 layers) keeps its own working values: it barely trains at the
-paper's learning rates (see ``trainables/commands.py``), and its layer default is the one measured best
-on the tiny world (README, "Realignment as the paper ran it").
+The tiny encoder (0.5M parameters, 2 layers) keeps its own working learning rate: it barely trains at
+the paper's (see ``trainables/commands.py``).
+
+The realignment layer is the paper's for every model, so it is a plain default
+(``RealignParams.layer = PAPER_LAYER``): ``layers=[-1]`` (``controlled_realignment.py``), which
+``multilingual_eval/models/with_realignment_factory.py: SpecificPretrainedModelWithRealignment.__init__``
+maps to ``n_layers - 1`` and ``realignment_loss.py: compute_realignment_loss`` uses as an index into
+``hidden_states`` (embeddings at index 0): the output of the PENULTIMATE layer, ``-2`` in our indexing.
+On the tiny world -2 and -1 were not told apart (README, "Realignment as the paper ran it").
 """
 
 from __future__ import annotations
@@ -35,14 +37,13 @@ REAL_MODELS = ("bert-base-multilingual-cased", "xlm-roberta-base")
 MODEL_ALIASES = {"mbert": "bert-base-multilingual-cased", "xlmr": "xlm-roberta-base"}
 
 PAPER_LAYER = -2  # hidden_states[n_layers - 1]: the penultimate layer's output (see module docstring)
-TINY_LAYER = -1
 TINY_LR = 1e-3
 NLI_TASKS = ("nli",)
 EPOCHS = {"nli": 2, "ner": 5, "pos": 5}
 EVAL_MAX_LENGTH = {"nli": 256, "ner": 128, "pos": 128}
 
 # The fields that default per model/task; everything else has a plain dataclass default.
-UNSET_FIELDS = {"realign": ("lr", "layer"), "finetune": ("lr", "epochs", "eval_max_length")}
+UNSET_FIELDS = {"realign": ("lr",), "finetune": ("lr", "epochs", "eval_max_length")}
 
 
 def canonical_model(model: str) -> str:
@@ -61,7 +62,7 @@ def unset_defaults(model: str, task: str) -> dict[str, dict[str, Any]]:
     tiny = canonical_model(model) == TINY_MODEL
     lr = TINY_LR if tiny else paper_lr(model)
     return {
-        "realign": {"lr": lr, "layer": TINY_LAYER if tiny else PAPER_LAYER},
+        "realign": {"lr": lr},
         "finetune": {"lr": lr, "epochs": EPOCHS.get(task, 5),
                      "eval_max_length": EVAL_MAX_LENGTH.get(task, 128)},
     }

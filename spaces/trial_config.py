@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-from spaces.defaults import UNSET_FIELDS, unset_defaults
+from spaces.defaults import PAPER_LAYER, UNSET_FIELDS, unset_defaults
 from spaces.errors import ConfigError
 
 MODES = ("none", "before", "joint")
@@ -33,7 +33,7 @@ class RealignParams:
     temperature: float = 0.1
     steps: int = 200
     batch_size: int = 16
-    layer: int | None = None  # hidden_states index, 0 = embeddings, -1 = last layer; unset: -2 (paper) real
+    layer: int = PAPER_LAYER  # hidden_states index: 0 = embeddings, -1 = last layer, -2 = the paper's
     proj_dim: int = 128
     joint_coef: float = 1.0  # weight of the realignment loss in `joint` mode
     sampling: str = "uniform"  # language weights over the subset: uniform (paper) | proportional to data

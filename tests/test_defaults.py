@@ -24,9 +24,10 @@ def test_unset_epochs_and_evaluation_length_follow_the_task(task: str, epochs: i
     assert trial.finetune.max_length == 96 and trial.realign.max_length == 96  # training length
 
 
-def test_real_models_realign_the_penultimate_layer_by_default() -> None:
+def test_every_model_realigns_the_penultimate_layer_by_default() -> None:
     assert TrialConfig(model="mbert", world="real").realign.layer == -2
     assert TrialConfig(model="xlmr", world="real").realign.layer == -2
+    assert TrialConfig().realign.layer == -2
 
 
 def test_explicit_values_win() -> None:

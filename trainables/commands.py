@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "trial", help="run one realignment trial outside Ray and print its metrics",
         description="Realign on a language subset, fine-tune on English, evaluate every target language. "
-                    "FILE is TOML or JSON: top-level TrialConfig keys (languages, world, model, task, seed, "
+                    "FILE is TOML or JSON: top-level TrialConfig keys (languages, world, model, task, seed, seeds, "
                     "targets) plus [realign] and [finetune] sections. Without FILE: a small default trial "
                     "on the tiny world.")
     parser.add_argument("--config", metavar="FILE", type=Path, help="trial config (.toml or .json)")
