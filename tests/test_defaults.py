@@ -21,6 +21,8 @@ def test_unset_epochs_and_evaluation_length_follow_the_task(task: str, epochs: i
     trial = TrialConfig(model="xlmr", world="real", task=task)
     assert trial.finetune.epochs == epochs
     assert trial.finetune.eval_max_length == eval_length
+    tiny = TrialConfig(task=task)  # the tiny encoder keeps its working 2 epochs; lengths follow the task
+    assert tiny.finetune.epochs == 2 and tiny.finetune.eval_max_length == eval_length
     assert trial.finetune.max_length == 96 and trial.realign.max_length == 96  # training length
 
 
