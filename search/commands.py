@@ -1,4 +1,4 @@
-"""``realign-search run | resume | report``: a sweep from the shell.
+"""``realign-search run | resume | report | check | compare``: a sweep from the shell.
 
 ``run`` validates the config, the storage path and ``--address`` before anything starts, so a bad input is
 one paragraph and exit status 2 with no run directory left behind (``search.cli`` prints ConfigErrors).
@@ -49,6 +49,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     report.add_argument("run_dir", metavar="RUN_DIR")
     report.add_argument("--out", help="output folder (default: RUN_DIR/report)")
     report.set_defaults(func=cmd_report)
+
+    check = subparsers.add_parser(
+        "check", help="validate a search space and print it fully resolved, defaults filled in (no Ray)",
+        description="Parse and validate CONFIG (default: the embedded tiny-world space) exactly as `run` "
+                    "would, then print it with every default filled in (the model- and task-dependent ones "
+                    "resolved), its warm-start points and the trial the first of them runs. Starts nothing.")
+    check.add_argument("config", nargs="?", metavar="CONFIG.toml", help="search space (default: embedded)")
+    check.add_argument("--json", action="store_true", help="print JSON instead of TOML")
+    check.set_defaults(func=cmd_check)
+
+    compare = subparsers.add_parser(
+        "compare", help="a run's per-language scores beside the paper's published ones",
+        description="For every finished trial of the sweep in RUN_DIR whose subset the paper measured (same "
+                    "model and task), print each language's score, the paper's seed mean and the difference, "
+                    "and the mean absolute difference. A run with no such trial is refused.")
+    compare.add_argument("run_dir", metavar="RUN_DIR")
+    compare.add_argument("--trial", action="append", default=[], metavar="ID",
+                         help="compare only this trial (repeatable)")
+    compare.add_argument("--json", action="store_true", help="print JSON")
+    compare.set_defaults(func=cmd_compare)
 
 
 def with_overrides(cfg: Any, *, num_samples: int | None, storage_path: str | None) -> Any:
@@ -112,6 +132,51 @@ def cmd_report(args: argparse.Namespace) -> int:
     args.run_dir = normalise_run_dir(args.run_dir)
     report, files = report_run(args.run_dir, args.out)
     _print_summary(report, files)
+    return 0
+
+
+def resolved_summary(cfg: Any) -> dict[str, Any]:
+    """What a space will run, beyond the config itself: sampled parameters, the warm-start points and
+    the fully resolved trial of the first one (a ConfigError if it cannot be resolved)."""
+    from spaces.config import named_warm_start_points, resolve_trial
+
+    points = named_warm_start_points(cfg)
+    example = resolve_trial(cfg, points[0][1] if points else {})
+    return {"available_languages": len(cfg.subset.available),
+            "sampled": [spec.name for spec in cfg.specs() if spec.sampled],
+            "warm_start": [label for label, _ in points],
+            "seeds_per_trial": list(example.seed_list),
+            "first_trial": example.to_dict()}
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    import json
+
+    from spaces.config import dump_search_config, load_search_config
+
+    cfg = load_search_config(args.config)
+    summary = resolved_summary(cfg)
+    if args.json:
+        print(json.dumps({"source": cfg.source, "config": cfg.to_dict(), **summary}, indent=2))
+        return 0
+    shown = summary["warm_start"][:12] + (["..."] if len(summary["warm_start"]) > 12 else [])
+    print(f"# OK: {cfg.experiment.trainable!r} trainable, {cfg.search.num_samples} trials, "
+          f"{summary['available_languages']} available languages, seeds per trial "
+          f"{summary['seeds_per_trial']}")
+    print(f"# sampled: {', '.join(summary['sampled']) or '(nothing but the subset)'}")
+    print(f"# warm start ({len(summary['warm_start'])}): {', '.join(shown) or '(none)'}")
+    print(f"# first trial: {json.dumps(summary['first_trial'])}")
+    print(dump_search_config(cfg), end="")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    import json
+
+    from search.compare import compare_run, format_comparison
+
+    result = compare_run(args.run_dir, args.trial)
+    print(json.dumps(result.to_json(), indent=2) if args.json else format_comparison(result))
     return 0
 
 

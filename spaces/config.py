@@ -48,12 +48,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from spaces.catalog import TINY_MODEL, load_catalog
+from spaces.defaults import MODEL_ALIASES, REAL_MODELS, unset_defaults
 from spaces.errors import ConfigError
 from spaces.paper import PREFIX as PAPER_PREFIX
 from spaces.paper import PaperList, canonical, is_paper, lists_of, paper_names, sizes
 from spaces.pool import parse_pool
 from spaces.targets import OBJECTIVE_GROUPS, check_objective
-from spaces.trial_config import MODES, SAMPLING, TASKS, WORLDS, FinetuneParams, RealignParams, TrialConfig
+from spaces.trial_config import (BATCHING, MODES, POOLING, SAMPLING, TASKS, WORLDS, FinetuneParams, RealignParams,
+                                 TrialConfig)
 
 if TYPE_CHECKING:  # optuna is imported lazily: parsing a config must not pay its import cost
     import optuna
@@ -64,12 +66,10 @@ TRAINABLES = ("realign", "published", "proxy")
 # Objectives: the fixed target groups of spaces.targets (never a subset-dependent view) and the costs.
 OBJECTIVE_METRICS = (*OBJECTIVE_GROUPS, "n_languages", "n_pairs")
 OBJECTIVE_MODES = ("max", "min")
-ENCODINGS = ("mask", "strategy")
+ENCODINGS = ("mask", "strategy", "lists")
 SAMPLERS = ("tpe", "nsga2", "random")
 # Which finished trials keep their model weights (no optimizer state): the Pareto front's, every one's, none.
 KEEP_MODELS = ("front", "all", "none")
-REAL_MODELS = ("bert-base-multilingual-cased", "xlm-roberta-base")
-MODEL_ALIASES = {"mbert": "bert-base-multilingual-cased", "xlmr": "xlm-roberta-base"}
 SUBSET_PARAMS = ("size", "strategy", "seed")
 DEFAULT_STRATEGIES = ("most_uriel_en", "least_uriel_en", "most_family_en", "most_distinct_script", "random")
 SECTIONS = ("experiment", "subset", "realign", "finetune", "search")
@@ -100,8 +100,10 @@ _NUMERIC_DOMAINS: dict[str, tuple[str, Callable[[float], bool]]] = {
     "finetune.warmup": ("between 0 and 1", lambda v: 0 <= v <= 1),
     "finetune.max_length": (">= 8", lambda v: v >= 8),
     "finetune.train_size": (">= 0 (0 = all)", lambda v: v >= 0),
+    "finetune.eval_max_length": (">= 8", lambda v: v >= 8),
 }
-_STRING_DOMAINS: dict[str, tuple[str, ...]] = {"realign.mode": MODES, "realign.sampling": SAMPLING}
+_STRING_DOMAINS: dict[str, tuple[str, ...]] = {"realign.mode": MODES, "realign.sampling": SAMPLING,
+                                               "realign.batching": BATCHING, "realign.pooling": POOLING}
 
 
 @dataclass(frozen=True)
@@ -283,9 +285,11 @@ def _param(section: str, field_name: str, raw: Any, preferred: Any) -> ParamSpec
     return ParamSpec(name=name, kind="fixed", value=_scalar(where, kind, raw), preferred=preferred)
 
 
-def _param_space(section: str, params_cls: type, data: Any) -> ParamSpace:
+def _param_space(section: str, params_cls: type, data: Any, experiment: ExperimentConfig) -> ParamSpace:
+    """The section's specs; an omitted key is fixed at its default, model/task-dependent ones resolved
+    for the experiment's model and task (``spaces.defaults``), so the parsed space shows numbers."""
     data = _table(section, data)
-    defaults = params_cls()
+    defaults = replace(params_cls(), **unset_defaults(experiment.model, experiment.task)[section])
     allowed = [f.name for f in fields(params_cls)]
     _known_keys(section, data, allowed)
     specs = tuple(
@@ -328,6 +332,7 @@ class ExperimentConfig(_PlainDict):
     task: str = "pos"
     seed: int = 0
     targets: tuple[str, ...] = ()  # evaluation languages; empty = every language the task has
+    seeds: tuple[int, ...] = ()  # every trial runs once per seed and reports the mean; () = just `seed`
 
 
 
@@ -353,6 +358,18 @@ class SubsetConfig(_PlainDict):
     held_out: tuple[str, ...] = ()
     max_pairs: int = 0  # 0 = no cap on sum over languages of realign.pairs_per_language
     seeds: int = 100  # `random` strategy: subset/seed is sampled from range(seeds)
+    lists: tuple[tuple[str, tuple[str, ...]], ...] = ()  # "lists" encoding: (name, codes), in file order
+
+    def to_dict(self) -> dict[str, Any]:
+        out = _plain(asdict(self))
+        out["lists"] = {name: list(codes) for name, codes in self.lists}
+        return out
+
+    def named_list(self, name: str) -> tuple[str, ...]:
+        for known, codes in self.lists:
+            if known == name:
+                return codes
+        raise ConfigError("subset/list", f"{name!r} is not in subset.lists", [n for n, _ in self.lists])
 
     @cached_property
     def available(self) -> tuple[str, ...]:
@@ -537,9 +554,17 @@ def _parse_experiment(data: Any) -> ExperimentConfig:
                           f"world={world!r}", allowed_models)
     task = _get_str("experiment.task", data.get("task", d.task), TASKS)
     seed = _get_int("experiment.seed", data.get("seed", d.seed))
+    seeds = tuple(_get_int("experiment.seeds", v) for v in _get_list("experiment.seeds", data.get("seeds", [])))
+    if len(set(seeds)) != len(seeds):
+        raise ConfigError("experiment.seeds", f"duplicate seeds in {list(seeds)}")
+    if seeds and "seed" in data and seed != seeds[0]:
+        raise ConfigError("experiment.seed", f"seed = {seed} disagrees with seeds = {list(seeds)}; give only "
+                          "seeds (a trial runs every seed; subset repair uses the first)", [seeds[0]])
+    if seeds:
+        seed = seeds[0]
     targets = _codes("experiment.targets", data.get("targets", []))
     return ExperimentConfig(name=name, trainable=trainable, world=world, model=model, task=task,
-                            seed=seed, targets=targets)
+                            seed=seed, targets=targets, seeds=seeds)
 
 
 def _strategies() -> tuple[str, ...]:
@@ -615,6 +640,7 @@ def _parse_subset(data: Any, realign: ParamSpace) -> SubsetConfig:
         raise ConfigError("subset.must_include", f"{len(must_include)} required languages exceed "
                           f"max_languages ({max_languages})")
     subset = replace(subset, max_languages=max_languages)
+    subset = replace(subset, lists=_parse_lists(data.get("lists"), subset))
 
     for strategy in strategies:
         if is_paper(strategy) and not subset.paper_options(strategy):
@@ -623,6 +649,11 @@ def _parse_subset(data: Any, realign: ParamSpace) -> SubsetConfig:
                               f"and held_out, with every must_include, within {subset.lower}..{max_languages} "
                               "languages)", [n for n in paper_names() if subset.paper_options(n)])
     ppl_low, ppl_high = realign.get("pairs_per_language").extremes()
+    if subset.lists:
+        bad = [name for name, codes in subset.lists if len(codes) > subset.upper(ppl_high)]
+        if bad:
+            raise ConfigError(f"subset.lists.{bad[0]}", f"{len(subset.named_list(bad[0]))} languages exceed "
+                              f"the {subset.upper(ppl_high)} that max_languages/max_pairs allow")
     if "all" in strategies and subset.upper(ppl_high) < n_available:
         raise ConfigError("subset.strategies", f"strategy 'all' realigns on all {n_available} available "
                           f"languages but at most {subset.upper(ppl_high)} are allowed (max_languages/"
@@ -636,6 +667,47 @@ def _parse_subset(data: Any, realign: ParamSpace) -> SubsetConfig:
                               f"language allow only {subset.max_pairs // ppl_high} languages, fewer than "
                               f"the {subset.lower} required", [f">= {subset.lower * ppl_high}"])
     return subset
+
+
+def _parse_lists(raw: Any, subset: SubsetConfig) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``[subset.lists]``: named, explicit subsets for ``encoding = "lists"`` (each trial realigns on one
+    of them, as given: nothing is repaired), e.g. the paper's own subsets in the paper presets."""
+    if subset.encoding != "lists":
+        if raw:
+            raise ConfigError("subset.lists", f"lists are read only with encoding = \"lists\", not "
+                              f"{subset.encoding!r}", ["lists"])
+        return ()
+    table = _table("subset.lists", raw)
+    if not table:
+        raise ConfigError("subset.lists", "encoding = \"lists\" needs at least one named list of languages, "
+                          "e.g. [subset.lists] mine = [\"de\", \"sw\"]")
+    available = set(subset.available)
+    order = {code: i for i, code in enumerate(subset.available)}
+    seen: dict[frozenset[str], str] = {}
+    out = []
+    for name, value in table.items():
+        where = f"subset.lists.{name}"
+        if not _NAME.match(name):
+            raise ConfigError(where, f"{name!r} is not a usable list name", ["letters, digits, '.', '_', '-'"])
+        codes = _codes(where, value)
+        if len(set(codes)) != len(value):  # (resolving may already have merged two forms of one code)
+            raise ConfigError(where, "a language appears twice")
+        for code in codes:
+            if code not in available:
+                raise ConfigError(where, f"{code!r} is not available in this search space (pool minus "
+                                  "must_exclude and held_out)", subset.available)
+        missing = [code for code in subset.must_include if code not in codes]
+        if missing:
+            raise ConfigError(where, f"misses required languages {missing} (subset.must_include)")
+        if not subset.lower <= len(codes) <= subset.max_languages:
+            raise ConfigError(where, f"{len(codes)} languages, outside the allowed sizes",
+                              [f"{subset.lower}..{subset.max_languages}"])
+        key = frozenset(codes)
+        if key in seen:
+            raise ConfigError(where, f"the same subset as subset.lists.{seen[key]}")
+        seen[key] = name
+        out.append((name, tuple(sorted(codes, key=order.__getitem__))))
+    return tuple(out)
 
 
 def _parse_objective(where: str, text: Any) -> str:
@@ -711,8 +783,8 @@ def parse_search_config(data: Mapping[str, Any], source: str = "<dict>") -> Sear
     data = _table("", data) if data is not None else {}
     _known_keys("", data, SECTIONS)
     experiment = _parse_experiment(data.get("experiment"))
-    realign = _param_space("realign", RealignParams, data.get("realign"))
-    finetune = _param_space("finetune", FinetuneParams, data.get("finetune"))
+    realign = _param_space("realign", RealignParams, data.get("realign"), experiment)
+    finetune = _param_space("finetune", FinetuneParams, data.get("finetune"), experiment)
     subset = _parse_subset(data.get("subset"), realign)
     search = _parse_search(data.get("search"))
     return SearchConfig(experiment=experiment, subset=subset, realign=realign, finetune=finetune,
@@ -761,9 +833,10 @@ def dump_search_config(cfg: SearchConfig) -> str:
     can keep the exact space it searched (ranges are written as inline tables)."""
     lines = [f"# realign-search space (from {cfg.source})"]
     for section, table in cfg.to_dict().items():
-        subtables = {k: v for k, v in table.items() if k == "asha"}
+        subtables = {k: v for k, v in table.items() if k in ("asha", "lists") and v}
         lines += ["", f"[{section}]"]
-        lines += [f"{key} = {_toml_value(value)}" for key, value in table.items() if key not in subtables]
+        lines += [f"{key} = {_toml_value(value)}" for key, value in table.items()
+                  if key not in subtables and not (key == "lists" and not value)]
         for name, sub in subtables.items():
             lines += ["", f"[{section}.{name}]", *(f"{k} = {_toml_value(v)}" for k, v in sub.items())]
     return "\n".join(lines) + "\n"
@@ -900,6 +973,8 @@ def languages_for(cfg: SearchConfig, params: Mapping[str, Any]) -> list[str]:
     if _mode(cfg, flat) == "none":
         return []
     sub = cfg.subset
+    if sub.encoding == "lists":
+        return list(sub.named_list(str(flat.get("subset/list", sub.lists[0][0]))))
     lower, upper = sub.lower, sub.upper(_pairs_per_language(cfg, flat))
     if sub.encoding == "strategy":
         strategy = flat.get("subset/strategy", sub.strategies[0])
@@ -938,7 +1013,9 @@ class DefineByRun:
                 constants[spec.name] = spec.value
         merged = {**constants, **values}
         if _mode(cfg, merged) != "none":
-            if sub.encoding == "strategy":
+            if sub.encoding == "lists":
+                values["subset/list"] = trial.suggest_categorical("subset/list", [n for n, _ in sub.lists])
+            elif sub.encoding == "strategy":
                 values["subset/size"] = trial.suggest_int("subset/size", sub.lower, sub.max_languages)
                 strategy = trial.suggest_categorical("subset/strategy", list(sub.choices))
                 values["subset/strategy"] = strategy
@@ -959,6 +1036,7 @@ def define_by_run(cfg: SearchConfig) -> Callable[[optuna.Trial], dict[str, Any]]
 def _allowed_param_names(cfg: SearchConfig) -> set[str]:
     names = {spec.name for spec in cfg.specs()} | {"languages"}
     names |= {f"subset/{p}" for p in SUBSET_PARAMS} | {f"lang/{code}" for code in cfg.subset.free}
+    names.add("subset/list")
     return names
 
 
@@ -990,7 +1068,7 @@ def resolve_trial(cfg: SearchConfig, sampled: Mapping[str, Any]) -> TrialConfig:
     exp = cfg.experiment
     trial = TrialConfig(languages=tuple(languages), world=exp.world, model=exp.model, task=exp.task,
                         seed=exp.seed, targets=exp.targets, realign=realign, finetune=finetune,
-                        sweep_pool=cfg.subset.available)
+                        sweep_pool=cfg.subset.available, seeds=exp.seeds if len(exp.seeds) > 1 else ())
     trial.check()
     return trial
 
@@ -1030,8 +1108,8 @@ def warm_start_points(cfg: SearchConfig) -> list[dict[str, Any]]:
 
 def named_warm_start_points(cfg: SearchConfig) -> list[tuple[str, dict[str, Any]]]:
     """``(label, point)`` pairs; labels are ``strategy@size`` (``most_uriel_en@5``,
-    ``paper:most_uriel_en@10``), ``all@n`` for the whole pool and ``baseline`` for the fine-tuning-only
-    point.
+    ``paper:most_uriel_en@10``), ``all@n`` for the whole pool, the list's name (``lists`` encoding: every
+    list is a point) and ``baseline`` for the fine-tuning-only point.
 
     One point per strategy in ``subset.strategies`` and size in ``search.warm_start_sizes`` (each size
     clipped into the allowed ``[lower, upper]``). Where the paper ran that strategy at that size with a
@@ -1064,7 +1142,9 @@ def _warm_starts(cfg: SearchConfig) -> list[tuple[str, dict[str, Any], tuple[str
     realigning = [m for m in mode_spec.choices if m != "none"]
     if mode == "none" and realigning:  # the heuristics' points realign; the baseline is added below
         mode = hparams[mode_spec.name] = realigning[0]
-    if mode != "none":
+    if mode != "none" and sub.encoding == "lists":  # every listed subset, in file order
+        points += [(name, {**hparams, "subset/list": name}, tuple(codes)) for name, codes in sub.lists]
+    elif mode != "none":
         lower = sub.lower
         upper = sub.upper(_pairs_per_language(cfg, hparams))
         seen: set[tuple[str, ...]] = set()

@@ -162,3 +162,18 @@ def test_tinyworld_fidelity_quick_compares_every_setup_on_one_fixed_group(capsys
     assert {row[2] for row in rows} == {"1"}  # one fixed target group: yor_Latn, unseen by the tiny encoder
     assert "unseen_lrl targets: yor_Latn" in out
     assert rows[0][4] == "—" and re.fullmatch(r"[+-]\d\.\d{3} ± \d\.\d{3}", rows[1][4])
+
+
+# ------------------------------------------------------------------------------------------ realignment choices
+def test_realign_batching_quick_prints_both_variants_and_the_paired_difference(capsys) -> None:
+    from benchmarks import realign_batching
+
+    compare = "batching"
+    assert realign_batching.main(["--quick", "--compare", compare], world=fake_world()) == 0
+    out = capsys.readouterr().out
+    rows = table_rows(out, compare)
+    first, second = realign_batching.VARIANTS[compare][:2]
+    assert [row[0] for row in rows] == [str(first), str(second), "baseline"]
+    assert all(len(row[1].split()) == 2 for row in rows)  # two seeds in --quick
+    assert f"paired difference {first} - {second}:" in out
+    assert "target group (1, Joshi <= 2, unseen in pretraining): yor_Latn" in out

@@ -536,3 +536,47 @@ def test_ray_optuna_search_suggests_resolvable_nested_configs():
 
 def test_modes_listed_match_trial_config():
     assert set(MODES) == {"none", "before", "joint"} and "tpe" in SAMPLERS
+
+
+# ------------------------------------------------------------------------------------------- lists
+LISTS = {"encoding": "lists", "lists": {"two": ["sw", "de"], "three": ["yor_Latn", "hau_Latn", "fr"]}}
+
+
+def test_lists_encoding_samples_only_the_named_subsets() -> None:
+    cfg = parse_search_config({"subset": LISTS, "realign": {"mode": ["before", "none"]}})
+    assert cfg.subset.lists == (("two", ("de", "swh_Latn")), ("three", ("fr", "hau_Latn", "yor_Latn")))
+    assert [label for label, _ in named_warm_start_points(cfg)] == ["two", "three", "baseline"]
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    seen = set()
+    for _ in range(20):
+        trial = study.ask()
+        out = define_by_run(cfg)(trial)
+        if trial.params["realign/mode"] == "before":
+            assert tuple(out["languages"]) == cfg.subset.named_list(trial.params["subset/list"])
+            seen.add(trial.params["subset/list"])
+        study.tell(trial, 0.0)
+    assert seen == {"two", "three"}
+    assert resolve_trial(cfg, {"subset/list": "three"}).languages == ("fr", "hau_Latn", "yor_Latn")
+
+
+def test_lists_round_trip_through_toml() -> None:
+    import tomllib
+
+    cfg = parse_search_config({"subset": LISTS})
+    assert parse_search_config(tomllib.loads(dump_search_config(cfg))) == cfg
+
+
+@pytest.mark.parametrize("subset, field", [
+    ({"encoding": "lists"}, "subset.lists"),
+    ({"encoding": "strategy", "lists": {"a": ["de"]}}, "subset.lists"),
+    ({"encoding": "lists", "lists": {"a": ["de", "xx"]}}, "subset.lists.a"),
+    ({"encoding": "lists", "lists": {"a": ["de", "de"]}}, "subset.lists.a"),
+    ({"encoding": "lists", "lists": {"a": ["de"], "b": ["deu"]}}, "subset.lists.b"),
+    ({"encoding": "lists", "must_exclude": ["de"], "lists": {"a": ["de"]}}, "subset.lists.a"),
+    ({"encoding": "lists", "must_include": ["fr"], "lists": {"a": ["de"]}}, "subset.lists.a"),
+    ({"encoding": "lists", "max_languages": 1, "lists": {"a": ["de", "fr"]}}, "subset.lists.a"),
+])
+def test_bad_lists_name_the_field(subset: dict, field: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_search_config({"subset": subset})
+    assert err.value.field == field

@@ -10,14 +10,35 @@ import torch
 
 from trainables.data import IGNORE, Encoded, _ragged
 from trainables.device import select_device
-from trainables.evaluate import accuracy, bio_spans, evaluate_languages, span_f1
+from trainables.evaluate import accuracy, evaluate_languages, span_f1, wu_post_processing
 
 
-def test_bio_spans_follow_conlleval_chunking() -> None:
-    tags = ["B-PER", "I-PER", "O", "I-LOC", "B-ORG", "I-LOC", "I-LOC", "B-PER"]
-    assert bio_spans(tags) == [("PER", 0, 2), ("LOC", 3, 4), ("ORG", 4, 5), ("LOC", 5, 7), ("PER", 7, 8)]
-    assert bio_spans(["O", "O"]) == []
-    assert bio_spans(["B-LOC", "B-LOC"]) == [("LOC", 0, 1), ("LOC", 1, 2)]
+def test_post_processing_repairs_invalid_bio_as_the_paper_did() -> None:
+    """Hand-derived from the rules of the paper's wikiann_ner.py: ner_post_processing."""
+    cases = {
+        ("I-PER", "I-PER", "O", "I-LOC"): ["B-PER", "I-PER", "O", "B-LOC"],      # I- opening a span
+        ("B-PER", "I-LOC", "I-LOC"): ["B-LOC", "I-LOC", "I-LOC"],                 # type switch in a span
+        ("B-ORG", "I-PER", "O", "B-LOC"): ["B-PER", "I-PER", "O", "B-LOC"],
+        ("B-LOC", "I-LOC", "B-PER", "I-PER"): ["B-PER", "I-PER", "B-PER", "I-PER"],  # the code's quirk
+        ("I-ORG", "B-PER", "I-PER"): ["B-PER", "B-PER", "I-PER"],
+        ("B-PER", "O", "B-LOC", "I-LOC"): ["B-PER", "O", "B-LOC", "I-LOC"],       # valid BIO: unchanged
+        ("O", "O"): ["O", "O"],
+    }
+    for tags, expected in cases.items():
+        assert wu_post_processing(list(tags)) == expected, tags
+
+
+def test_span_f1_is_seqeval_after_post_processing_on_tricky_sequences() -> None:
+    from seqeval.metrics import f1_score
+
+    gold = [["B-PER", "I-PER", "O", "B-LOC"], ["B-ORG", "I-ORG", "I-ORG"], ["B-LOC", "I-LOC", "B-PER", "I-PER"]]
+    pred = [["I-PER", "I-PER", "O", "I-LOC"], ["B-PER", "I-ORG", "I-ORG"], ["B-LOC", "I-LOC", "B-PER", "I-PER"]]
+    repaired = [["B-PER", "I-PER", "O", "B-LOC"], ["B-ORG", "I-ORG", "I-ORG"], ["B-PER", "I-PER", "B-PER", "I-PER"]]
+    # repaired: 5 predicted spans, 5 gold spans, 4 exact hits (sentence 3's first span has the wrong type)
+    assert span_f1(pred, gold) == pytest.approx(0.8)
+    assert span_f1(pred, gold) == pytest.approx(f1_score(gold, repaired))
+    # unrepaired, seqeval would find 6 spans, 4 hits (P = 4/6, R = 4/5): the repair changes the score
+    assert f1_score(gold, pred) == pytest.approx(16 / 22)
 
 
 def test_span_f1_by_hand() -> None:

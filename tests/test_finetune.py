@@ -134,3 +134,82 @@ def test_concat_keeps_rows() -> None:
     assert len(merged) == len(a) + len(b)
     assert np.array_equal(merged.row("input_ids", len(a)), b.row("input_ids", 0))
     assert merged.scalars["label"].tolist() == a.scalars["label"].tolist() + b.scalars["label"].tolist()
+
+
+def _xlmr_tokenizer():
+    """A real ``XLMRobertaTokenizer`` (SentencePiece Unigram, Metaspace) over a hand-written vocabulary:
+    "中文" and "." have no "▁"-prefixed piece, so they tokenise as a bare "▁" then the rest, as in XLM-R."""
+    from transformers import XLMRobertaTokenizer
+
+    vocab = [("<s>", 0.0), ("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0), ("\u2581", -2.0), ("\u2581the", -1.0),
+             ("\u2581cat", -1.0), ("中", -3.0), ("文", -3.0), (".", -2.0), ("\u2581s", -2.0), ("leeps", -2.0),
+             ("<mask>", 0.0)]
+    return XLMRobertaTokenizer(vocab=vocab)
+
+
+def test_xlmr_bare_space_pieces_are_dropped_and_the_next_piece_is_labelled() -> None:
+    """As the paper's LabelAlignmentMapper(remove_underscore_if_roberta=True): "▁" leaves the input and
+    the word's label goes to its first real piece."""
+    from trainables.data import bare_space_id
+
+    tok = _xlmr_tokenizer()
+    bare = bare_space_id(tok)
+    assert tok.convert_ids_to_tokens(bare) == "\u2581"
+    words, tags = ["the", "cat", "中文", "sleeps", "."], [5, 7, 11, 15, 12]
+    raw = tok.convert_ids_to_tokens(tok(words, is_split_into_words=True)["input_ids"])
+    assert raw == ["<s>", "\u2581the", "\u2581cat", "\u2581", "中", "文", "\u2581s", "leeps", "\u2581", ".", "</s>"]
+    ds = datasets.Dataset.from_dict({"tokens": [words], "tags": [tags]})
+    enc = encode_tagging(tok, ds, max_length=128)
+    assert tok.convert_ids_to_tokens(enc.row("input_ids", 0).tolist()) == \
+        ["<s>", "\u2581the", "\u2581cat", "中", "文", "\u2581s", "leeps", ".", "</s>"]
+    assert enc.row("labels", 0).tolist() == [IGNORE, 5, 7, 11, IGNORE, 15, IGNORE, 12, IGNORE]
+    pairs = datasets.Dataset.from_dict({"src": ["the cat ."], "tgt": ["中文 ."]})
+    parallel = data_mod.encode_parallel(tok, pairs, 128)
+    assert bare not in parallel.row("src", 0).tolist() and bare not in parallel.row("tgt", 0).tolist()
+    assert parallel.row("tgt_word_start", 0).tolist() == [0, 1, 0, 1, 0]  # <s> 中 文 . </s>
+
+
+def test_bare_space_rule_is_for_xlmr_tokenizers_only() -> None:
+    from trainables.data import bare_space_id
+
+    assert bare_space_id(fake_world().tokenizer()) is None
+
+
+def _save_bert_with_pooler(path) -> dict[str, torch.Tensor]:
+    from transformers import BertConfig, BertModel
+
+    tok = fake_world().tokenizer()
+    torch.manual_seed(7)
+    config = BertConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=64)
+    model = BertModel(config, add_pooling_layer=True)
+    model.save_pretrained(str(path))
+    return {k: v.clone() for k, v in model.pooler.state_dict().items()}
+
+
+def test_mbert_nli_head_starts_from_the_pretrained_pooler(tmp_path) -> None:
+    """As BertForSequenceClassification: logits = classifier(dropout(tanh(pooler.dense(h[CLS]))))."""
+    pretrained = _save_bert_with_pooler(tmp_path)
+    model = TaskModel(load_encoder(str(tmp_path), "nli"), "nli").eval()
+    assert model.uses_pooler
+    for name, value in model.encoder.pooler.state_dict().items():
+        assert torch.equal(value, pretrained[name]), name
+    ids = torch.tensor([[2, 10, 11, 3], [2, 12, 3, 0]])
+    mask = (ids != 0).long()
+    with torch.no_grad():
+        hidden = model.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
+        pooled = torch.tanh(hidden[:, 0] @ pretrained["dense.weight"].T + pretrained["dense.bias"])
+        assert torch.allclose(model(ids, mask), model.head.classifier(pooled), atol=1e-6)
+    assert load_encoder(str(tmp_path), "pos").pooler is None  # tagging heads never read it
+
+
+def test_xlmr_nli_head_is_robertas_own(tmp_path) -> None:
+    from trainables.finetune import SentencePairHead
+    from trainables.real.models import architecture_config
+    from transformers import AutoModel
+
+    config = architecture_config("xlmr", vocab_size=50, overrides=dict(hidden_size=32, num_hidden_layers=2,
+                                                                        num_attention_heads=2, intermediate_size=64))
+    AutoModel.from_config(config).save_pretrained(str(tmp_path))
+    model = TaskModel(load_encoder(str(tmp_path), "nli"), "nli")
+    assert not model.uses_pooler and model.encoder.pooler is None and isinstance(model.head, SentencePairHead)

@@ -159,3 +159,89 @@ def test_length_grouped_encoding_equals_one_call() -> None:
     realigner.train()
     realigner(batch["input_ids"], batch["attention_mask"]).backward()
     assert realigner.encoder.embeddings.word_embeddings.weight.grad.abs().sum() > 0
+
+
+def _layer_gradients(layer: int) -> dict[str, float]:
+    """Summed |gradient| per encoder block after one realignment loss at ``layer`` (2-layer encoder)."""
+    world = fake_world()
+    tok = world.tokenizer()
+    torch.manual_seed(0)
+    encoder = AutoModel.from_pretrained(world.model_path())
+    realigner = Realigner(encoder, tok.all_special_ids, proj_dim=16, layer=layer)
+    batch = tok(["the cat sees a dog", "Ada eats", "kalo mi tu", "fe gu"], padding=True, return_tensors="pt")
+    realigner(batch["input_ids"], batch["attention_mask"]).backward()
+    blocks = {"embeddings": "embeddings.", "layer.0": "encoder.layer.0.", "layer.1": "encoder.layer.1."}
+    return {block: sum(float(p.grad.abs().sum()) for name, p in encoder.named_parameters()
+                       if name.startswith(prefix) and p.grad is not None)
+            for block, prefix in blocks.items()}
+
+
+def test_paper_layer_leaves_the_last_layer_without_realignment_gradient() -> None:
+    """layer = -2 is the paper's ``layers=[-1]`` (hidden_states[n_layers - 1]): the penultimate layer's
+    output, so the last encoder block gets no realignment gradient; layer = -1 trains it too."""
+    paper, last = _layer_gradients(-2), _layer_gradients(-1)
+    assert paper["layer.1"] == 0.0
+    assert paper["layer.0"] > 0 and paper["embeddings"] > 0
+    assert last["layer.1"] > 0 and last["layer.0"] > 0 and last["embeddings"] > 0
+
+
+def test_paper_layer_index_is_the_papers_hidden_state() -> None:
+    """The paper maps -1 to ``n_layers + (-1)`` and indexes ``hidden_states`` with it."""
+    world = fake_world()
+    encoder = AutoModel.from_pretrained(world.model_path()).eval()
+    enc = world.tokenizer()(["a cat sees Ada"], return_tensors="pt")
+    n_layers = encoder.config.num_hidden_layers
+    with torch.no_grad():
+        states = encoder(**enc, output_hidden_states=True).hidden_states
+        ours = encoder_layer_states(encoder, enc["input_ids"], enc["attention_mask"], -2)
+    assert torch.equal(ours, states[n_layers + (-1)])
+
+
+def test_pooling_options_on_a_hand_built_batch() -> None:
+    """[CLS] w1a w1b w2 [SEP] [PAD]: mean pooling averages positions 1-3, first-subword pooling 1 and 3,
+    the paper's prefix 0 and 1."""
+    world = fake_world()
+    encoder = AutoModel.from_pretrained(world.model_path())
+    specials = [0, 101, 102]
+    ids = torch.tensor([[101, 7, 8, 9, 102, 0], [101, 10, 11, 12, 13, 102]])
+    attn = (ids != 0).long()
+    starts = torch.tensor([[0, 1, 0, 1, 0, 0], [0, 1, 1, 0, 0, 0]])  # row 2: words (10) (11 12 13)
+    hidden = torch.arange(2 * 6 * 2, dtype=torch.float).reshape(2, 6, 2)
+    mean = Realigner(encoder, specials, pooling="mean")
+    first = Realigner(encoder, specials, pooling="first_subword")
+    pooled_mean = mean_pool(hidden, mean.pooling_mask(ids, attn, starts))
+    pooled_first = mean_pool(hidden, first.pooling_mask(ids, attn, starts))
+    assert torch.allclose(pooled_mean[0], hidden[0, 1:4].mean(0))
+    assert torch.allclose(pooled_first[0], (hidden[0, 1] + hidden[0, 3]) / 2)
+    assert torch.allclose(pooled_mean[1], hidden[1, 1:5].mean(0))
+    assert torch.allclose(pooled_first[1], (hidden[1, 1] + hidden[1, 2]) / 2)
+    with pytest.raises(ValueError, match="word_start"):
+        first.pooling_mask(ids, attn, None)
+    # what the paper's code averaged: the first n_words positions, [CLS] included (2 words per row here)
+    prefix = Realigner(encoder, specials, pooling="paper_prefix")
+    pooled_prefix = mean_pool(hidden, prefix.pooling_mask(ids, attn, starts))
+    assert torch.allclose(pooled_prefix, hidden[:, 0:2].mean(1))
+
+
+def test_parallel_encoding_marks_the_first_subword_of_each_word() -> None:
+    from trainables.data import encode_parallel
+
+    import datasets
+
+    world = fake_world()
+    tok = world.tokenizer()
+    novel = {"src": ["Adaberlin sees kalomitufe"], "tgt": ["Lagosunesco tu"]}  # words of several pieces
+    pairs = datasets.concatenate_datasets([world.parallel("yor_Latn"), datasets.Dataset.from_dict(novel)])
+    enc = encode_parallel(tok, pairs, max_length=128)
+    multi_piece = 0
+    for i in range(len(pairs)):
+        for side in ("src", "tgt"):
+            words = pairs[i][side].split()  # the fake world has no punctuation: words = whitespace words
+            ids, starts = enc.row(side, i), enc.row(f"{side}_word_start", i)
+            assert len(ids) == len(starts) and int(starts.sum()) == len(words)
+            expected = [0]
+            for word in words:
+                expected += [1] + [0] * (len(tok(word, add_special_tokens=False)["input_ids"]) - 1)
+            assert starts.tolist() == expected + [0]
+            multi_piece += len(ids) - 2 > len(words)
+    assert multi_piece, "no sentence with a multi-piece word"

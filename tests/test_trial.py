@@ -265,3 +265,59 @@ def test_a_diverging_loss_fails_the_trial_with_its_reason(monkeypatch, mode):
     with pytest.raises(TrialDiverged, match=r"step 3 is nan .*realign.lr=" if mode == "before"
                        else r"fine-tuning loss .* is nan .*joint_coef="):
         run_trial(_config(realign={"mode": mode}), world=fake_world())
+
+
+def _draws(config: TrialConfig, steps: int = 300, parallel: dict | None = None) -> list[list[tuple[str, int]]]:
+    from trainables.device import select_device
+
+    run = TrialRun(config, fake_world(), select_device("cpu"))
+    if parallel:
+        run.data.parallel = {lang: run.data.parallel[lang].head(n) for lang, n in parallel.items()}
+    return [run.realign_pairs(step) for step in range(steps)]
+
+
+def test_mixed_batches_draw_the_language_of_every_pair() -> None:
+    """The paper's interleave_datasets: each pair's language is drawn independently (uniform here)."""
+    draws = _draws(_config(realign={"batch_size": 8}))
+    langs = [lang for pairs in draws for lang, _ in pairs]
+    assert abs(langs.count("de") / len(langs) - 0.5) < 0.035  # 2400 draws: sd 0.010
+    mixed = sum(len({lang for lang, _ in pairs}) == 2 for pairs in draws)
+    assert mixed / len(draws) > 0.95  # a one-language batch of 8 has probability 2 * 0.5**8 < 1%
+    assert all(len(pairs) == 8 and len(set(pairs)) == 8 for pairs in draws)  # distinct pairs
+    assert _draws(_config(realign={"batch_size": 8}), steps=6)[5] == draws[5]  # a function of (seed, step)
+
+
+def test_mixed_batches_follow_proportional_weights() -> None:
+    draws = _draws(_config(realign={"batch_size": 8, "sampling": "proportional"}),
+                   parallel={"de": 48, "yor_Latn": 16})
+    langs = [lang for pairs in draws for lang, _ in pairs]
+    assert abs(langs.count("de") / len(langs) - 0.75) < 0.035
+
+
+def test_per_language_batches_hold_one_language() -> None:
+    draws = _draws(_config(realign={"batch_size": 8, "batching": "per_language"}))
+    assert all(len({lang for lang, _ in pairs}) == 1 and len(pairs) == 8 for pairs in draws)
+    assert abs(sum(pairs[0][0] == "de" for pairs in draws) / len(draws) - 0.5) < 0.1  # 300 draws: sd 0.03
+
+
+def test_mixed_batch_collates_sources_then_translations_with_word_starts() -> None:
+    from trainables.device import select_device
+
+    run = TrialRun(_config(realign={"batch_size": 8}), fake_world(), select_device("cpu"))
+    pairs = run.realign_pairs(3)
+    batch = run.realign_batch(3)
+    assert batch["input_ids"].shape[0] == 2 * len(pairs) == batch["word_start"].shape[0]
+    for row, (lang, i) in enumerate(pairs):
+        src, tgt = run.data.parallel[lang].row("src", i), run.data.parallel[lang].row("tgt", i)
+        assert batch["input_ids"][row, :len(src)].tolist() == src.tolist()
+        assert batch["input_ids"][len(pairs) + row, :len(tgt)].tolist() == tgt.tolist()
+
+
+@pytest.mark.parametrize("realign", [{"batching": "per_language"}, {"pooling": "first_subword"}])
+def test_batching_and_pooling_options_resume_exactly(tmp_path, realign) -> None:
+    recorder = Recorder(tmp_path)
+    config = _config(realign=realign, finetune={"epochs": 1})
+    final = run_trial(config, recorder, world=fake_world())
+    resumed = run_trial(config, resume_from=recorder.checkpoints[0], world=fake_world())
+    assert _scores_only(resumed) == _scores_only(final)
+    assert math.isfinite(final["realign_loss"])

@@ -30,7 +30,10 @@ from trainables.cache import cache_dir
 from trainables.cache_health import heal_entry, load_healing
 
 IGNORE = -100  # label of positions that carry no loss (non-first subwords, specials, padding)
-FORMAT_VERSION = "2"  # bump when the on-disk layout or an encoding rule changes
+# Bump when the on-disk layout or an encoding rule changes (it is part of every cache key, so an older
+# entry is never read with a newer meaning). 3: parallel rows carry word starts; XLM-R bare "▁" dropped.
+FORMAT_VERSION = "3"
+BARE_SPACE = "\u2581"  # SentencePiece's word-start mark, "▁", as a piece of its own
 
 
 @dataclass
@@ -138,27 +141,68 @@ def _col(ds: datasets.Dataset, name: str) -> list:
     return ds[name][:]
 
 
+def bare_space_id(tokenizer: PreTrainedTokenizerBase) -> int | None:
+    """The id of XLM-R's bare "▁" piece, which the paper's code drops from its inputs; None otherwise.
+
+    XLM-R's SentencePiece splits some words into a bare "▁" and the rest (before digits, punctuation,
+    CJK...). The paper removes that piece from every token-classification and realignment input, so the
+    word's label goes to its first real piece (``multilingual_eval/datasets/label_alignment.py:
+    LabelAlignmentMapper.__call__`` and ``realignment_task.py: AdaptAlignmentToTokenizerMapper.
+    retrieve_positions_and_remove_underscore``, both ``remove_underscore_if_roberta=True``, both keyed
+    on ``isinstance(tokenizer, XLMRobertaTokenizer[Fast])``). NLI inputs keep it (``xnli.py: XNLIMapper``).
+    """
+    from transformers import XLMRobertaTokenizer  # in transformers 5 also the "Fast" class
+
+    if not isinstance(tokenizer, XLMRobertaTokenizer):
+        return None
+    token_id = tokenizer.convert_tokens_to_ids(BARE_SPACE)
+    return None if token_id is None or token_id == tokenizer.unk_token_id else int(token_id)
+
+
+def _words(enc, i: int, bare: int | None) -> tuple[list[int], list[int | None]]:
+    """Row ``i``'s ids and word ids, without bare "▁" pieces when ``bare`` is set (after truncation, as
+    the paper: a truncated sentence loses them too, it does not gain tokens)."""
+    ids, words = enc["input_ids"][i], enc.word_ids(i)
+    if bare is None:
+        return ids, words
+    kept = [j for j, token in enumerate(ids) if token != bare]
+    return [ids[j] for j in kept], [words[j] for j in kept]
+
+
+def word_starts(words: Sequence[int | None]) -> list[int]:
+    """1 at the first subword of each word, 0 elsewhere (special tokens and continuation pieces)."""
+    return [int(word is not None and (j == 0 or words[j - 1] != word)) for j, word in enumerate(words)]
+
+
 def encode_parallel(tokenizer: PreTrainedTokenizerBase, ds: datasets.Dataset, max_length: int) -> Encoded:
-    """``src``/``tgt`` sentences -> input ids with the model's special tokens, each side truncated."""
-    enc = {side: tokenizer(_col(ds, side), truncation=True, max_length=max_length)["input_ids"]
-           for side in ("src", "tgt")}
-    return Encoded({side: _ragged(ids) for side, ids in enc.items()})
+    """``src``/``tgt`` sentences -> input ids with the model's special tokens, each side truncated, and
+    ``<side>_word_start`` flags (first subword of each word, the fast tokenizer's word segmentation) for
+    first-subword pooling."""
+    bare = bare_space_id(tokenizer)
+    ragged = {}
+    for side in ("src", "tgt"):
+        enc = tokenizer(_col(ds, side), truncation=True, max_length=max_length)
+        rows = [_words(enc, i, bare) for i in range(len(enc["input_ids"]))]
+        ragged[side] = _ragged([ids for ids, _ in rows])
+        ragged[f"{side}_word_start"] = _ragged([word_starts(words) for _, words in rows])
+    return Encoded(ragged)
 
 
 def encode_tagging(tokenizer: PreTrainedTokenizerBase, ds: datasets.Dataset, max_length: int) -> Encoded:
     """Word-tagged sentences -> subword ids with first-subword labels (other subwords get IGNORE).
 
     Words lost to truncation lose their labels too, for training and evaluation alike (as XTREME does).
+    XLM-R's bare "▁" pieces are dropped (``bare_space_id``), so a word's label sits on its first real piece.
     """
     enc = tokenizer(_col(ds, "tokens"), is_split_into_words=True, truncation=True, max_length=max_length)
-    labels = []
+    bare = bare_space_id(tokenizer)
+    ids_rows, labels = [], []
     for i, tags in enumerate(_col(ds, "tags")):
-        row, previous = [], None
-        for word in enc.word_ids(i):
-            row.append(IGNORE if word is None or word == previous else tags[word])
-            previous = word
-        labels.append(row)
-    return Encoded({"input_ids": _ragged(enc["input_ids"]), "labels": _ragged(labels)})
+        ids, words = _words(enc, i, bare)
+        starts = word_starts(words)
+        ids_rows.append(ids)
+        labels.append([tags[word] if start else IGNORE for word, start in zip(words, starts)])
+    return Encoded({"input_ids": _ragged(ids_rows), "labels": _ragged(labels)})
 
 
 def encode_sentence_pairs(tokenizer: PreTrainedTokenizerBase, ds: datasets.Dataset,
@@ -243,12 +287,23 @@ def collate(encoded: Encoded, indices: Sequence[int], pad_id: int) -> dict[str, 
     return batch
 
 
-def collate_parallel(encoded: Encoded, indices: Sequence[int], pad_id: int) -> dict[str, torch.Tensor]:
-    """N sources followed by their N translations in one padded batch (one encoder call per step)."""
-    rows = [encoded.row("src", i) for i in indices] + [encoded.row("tgt", i) for i in indices]
+def collate_parallel(encoded: Encoded | Sequence[tuple[Encoded, int]], indices: Sequence[int] | None,
+                     pad_id: int) -> dict[str, torch.Tensor]:
+    """N sources followed by their N translations in one padded batch (one encoder call per step).
+
+    ``encoded`` is one language's pairs with ``indices`` into them, or (``indices=None``) a sequence of
+    ``(pairs, index)``: one pair each, from any languages (mixed-language batches). ``word_start`` is
+    present when the encoding carries word starts.
+    """
+    pairs = [(encoded, i) for i in indices] if indices is not None else list(encoded)
+    rows = [part.row("src", i) for part, i in pairs] + [part.row("tgt", i) for part, i in pairs]
     ids = pad(rows, pad_id)
     lengths = torch.as_tensor([len(r) for r in rows])
-    return {"input_ids": ids, "attention_mask": (torch.arange(ids.shape[1]) < lengths[:, None]).long()}
+    batch = {"input_ids": ids, "attention_mask": (torch.arange(ids.shape[1]) < lengths[:, None]).long()}
+    if all("src_word_start" in part.ragged for part, _ in pairs):
+        batch["word_start"] = pad([part.row("src_word_start", i) for part, i in pairs]
+                                  + [part.row("tgt_word_start", i) for part, i in pairs], 0)
+    return batch
 
 
 def bucketed_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator,

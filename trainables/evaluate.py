@@ -1,8 +1,10 @@
 """Zero-shot evaluation per target language: accuracy (PoS, NLI) and entity-span F1 (NER).
 
-Span F1 follows seqeval's default (conlleval) chunking so numbers are comparable with the paper's:
-a chunk starts at ``B-X``, or at ``I-X`` that does not continue a chunk of type X; it ends at ``O``,
-at a ``B-``, or at a type change. Micro-averaged over all sentences of a language.
+NER is scored as the paper scored it (``multilingual_eval/datasets/wikiann_ner.py:
+get_wikiann_metric_fn``): predicted tags first go through its post-processing for tag sequences that are
+not valid BIO (``ner_post_processing``, after Wu et al.; ``wu_post_processing`` here), then ``seqeval``
+computes the micro-averaged span F1 over all sentences of a language (``overall_f1`` of the ``evaluate``
+wrapper it called = seqeval's micro F1, default conlleval chunking). Gold tags are not post-processed.
 
 Evaluation is the largest compute item of a tiny trial (every target language, every epoch), so all
 languages go through the model in one pass of length-sorted, token-budgeted batches under
@@ -26,30 +28,47 @@ def accuracy(pred: np.ndarray, gold: np.ndarray) -> float:
     return float(np.mean(pred == gold)) if len(gold) else float("nan")
 
 
-def bio_spans(tags: Sequence[str]) -> list[tuple[str, int, int]]:
-    """(type, start, end-exclusive) chunks of one IOB2 tag sequence, conlleval rules."""
-    spans: list[tuple[str, int, int]] = []
-    start, kind = None, ""
-    for i, tag in enumerate([*tags, "O"]):
-        prefix, _, label = tag.partition("-") if tag != "O" else ("O", "", "")
-        if start is not None and (prefix in ("B", "O") or label != kind):
-            spans.append((kind, start, i))
-            start = None
-        if prefix == "B" or (prefix == "I" and start is None):
-            start, kind = i, label
-    return spans
+def wu_post_processing(tags: Sequence[str]) -> list[str]:
+    """The paper's repair of predicted IOB2 tags before scoring (``wikiann_ner.py: ner_post_processing``).
+
+    1. Left to right: an ``I-X`` that starts the sentence or follows ``O`` (in the ORIGINAL tags)
+       becomes ``B-X``.
+    2. Right to left: the type of a trailing ``I-`` run is carried leftwards and overwrites the type of
+       every tag up to the next ``O`` or the first ``B-`` of ANOTHER type, which is rewritten and ends
+       the carry: ``B-PER I-LOC I-LOC`` -> ``B-LOC I-LOC I-LOC``. A ``B-`` of the carried type does not
+       end the carry (the paper's code behaves so), so ``B-LOC I-LOC B-PER I-PER`` becomes
+       ``B-PER I-PER B-PER I-PER``; this is reproduced, since the published scores include it.
+    """
+    out, previous = [], None
+    for tag in tags:
+        out.append(f"B-{tag[2:]}" if tag.startswith("I") and previous in (None, "O") else tag)
+        previous = tag
+    carried = None
+    for i in range(len(out) - 1, -1, -1):
+        tag = out[i]
+        if carried is None and tag.startswith("I"):
+            carried = tag[2:]
+        elif tag == "O":
+            carried = None
+        elif carried is not None and tag[2:] != carried:
+            out[i] = f"{tag[0]}-{carried}"
+            if tag.startswith("B"):
+                carried = None
+    return out
 
 
 def span_f1(predicted: Iterable[Sequence[str]], gold: Iterable[Sequence[str]]) -> float:
-    """Micro F1 of exactly matching (type, start, end) chunks over paired sentences."""
-    n_pred = n_gold = n_hit = 0
-    for p_tags, g_tags in zip(predicted, gold, strict=True):
-        p, g = set(bio_spans(p_tags)), set(bio_spans(g_tags))
-        n_pred, n_gold, n_hit = n_pred + len(p), n_gold + len(g), n_hit + len(p & g)
-    if n_hit == 0:
-        return 0.0 if (n_pred or n_gold) else float("nan")
-    precision, recall = n_hit / n_pred, n_hit / n_gold
-    return 2 * precision * recall / (precision + recall)
+    """``seqeval``'s micro span F1 of the post-processed predictions against the gold tags; NaN when
+    neither side has a single entity (an F1 over nothing is undefined, not 0)."""
+    from seqeval.metrics import f1_score
+
+    pred = [wu_post_processing(tags) for tags in predicted]
+    gold = [list(tags) for tags in gold]
+    if len(pred) != len(gold):
+        raise ValueError(f"{len(pred)} predicted sentences for {len(gold)} gold ones")
+    if all(tag == "O" for tags in (*pred, *gold) for tag in tags):
+        return float("nan")
+    return float(f1_score(gold, pred, average="micro", zero_division=0))
 
 
 @torch.inference_mode()

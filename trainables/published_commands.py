@@ -24,13 +24,14 @@ def _sizes(text: str) -> list[int]:
     return sizes
 
 
-def _nan_to_none(value):
+def nan_to_none(value):
+    """NaN -> None, recursively (JSON has no NaN)."""
     if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, dict):
-        return {k: _nan_to_none(v) for k, v in value.items()}
+        return {k: nan_to_none(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_nan_to_none(v) for v in value]
+        return [nan_to_none(v) for v in value]
     return value
 
 
@@ -40,7 +41,7 @@ def run_study_command(args: argparse.Namespace) -> int:
 
         results = cross_validate_all(model=args.model, task=args.task)
         if args.json:
-            print(json.dumps(_nan_to_none([r.to_dict() for r in results]), indent=2))
+            print(json.dumps(nan_to_none([r.to_dict() for r in results]), indent=2))
         else:
             print(cv_markdown(results))
         return 0
@@ -63,7 +64,7 @@ def run_study_command(args: argparse.Namespace) -> int:
     tables = run_study(model=args.model, task=args.task, metric=args.metric, sizes=_sizes(args.sizes),
                        ablations=args.ablations)
     markdown = to_markdown(tables)
-    records = _nan_to_none(to_records(tables))
+    records = nan_to_none(to_records(tables))
     if args.out is not None:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)

@@ -1,11 +1,27 @@
 """Sentence-level contrastive realignment: the method whose language subsets the search explores.
 
-For a batch of N English/translation pairs every sentence is encoded by the shared encoder, mean-pooled
-over its *real* subword tokens at layer L, projected by a small head, and must pick out its own
-counterpart among the other 2N - 1 sentences (InfoNCE over cosine similarity / temperature, in both
-directions). The reference implementation pooled only the first ``n_words`` positions, which silently
-drops the tail of every sentence whose words split into several subwords; here every non-padding,
-non-special token counts. The projection head exists only for this loss, so fine-tuning never sees it.
+For a batch of N English/translation pairs every sentence is encoded by the shared encoder, pooled at
+layer L, projected by a small head, and must pick out its own counterpart among the other 2N - 1
+sentences (InfoNCE over cosine similarity / temperature, in both directions). The projection head exists
+only for this loss, so fine-tuning never sees it.
+
+Pooling (``pooling``):
+
+- ``mean`` (default): the mean over every real subword (no padding, no special tokens);
+- ``first_subword``: the mean over the first subword of each word, which is what the paper's code set
+  out to do: its data pipeline records each word's first-subword position
+  (``multilingual_eval/datasets/realignment_task.py: AdaptAlignmentToTokenizerMapper``,
+  ``first_subword_only=True``);
+- ``paper_prefix``: what the paper's code actually averaged. Its sentence-level loss ignores those
+  positions and averages the first ``n_words`` POSITIONS of the sequence, [CLS] included
+  (``models/realignment_loss.py: compute_realignment_loss``, ``build_mask_from_lengths(
+  alignment_left_length, ...)``, the length being the sentence's number of words), which drops the tail
+  of every sentence whose words split into several subwords. Only the paper presets use it, to
+  reproduce the published numbers.
+
+Layer (``layer``): an index into ``hidden_states`` (0 = embeddings, -1 = the last layer's output). The
+paper's ``layers=[-1]`` is ``hidden_states[n_layers - 1]``, i.e. ``layer = -2`` here: the last encoder
+layer receives no realignment gradient (see ``spaces.defaults``).
 """
 
 from __future__ import annotations
@@ -15,6 +31,8 @@ from collections.abc import Iterable
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from spaces.trial_config import POOLING
 
 
 def content_mask(input_ids: torch.Tensor, attention_mask: torch.Tensor,
@@ -73,7 +91,7 @@ def contrastive_loss(src: torch.Tensor, tgt: torch.Tensor, temperature: float = 
 
 def encoder_layer_states(encoder: nn.Module, input_ids: torch.Tensor, attention_mask: torch.Tensor,
                          layer: int = -1) -> torch.Tensor:
-    """Hidden states [B, T, d] of ``layer`` (0 = embeddings, -1 = last encoder layer).
+    """Hidden states [B, T, d] of ``layer`` (0 = embeddings, -1 = last encoder layer, -2 = the paper's).
 
     Asks the encoder for every layer only when a non-final layer is wanted: the common case costs no
     extra memory.
@@ -95,25 +113,46 @@ class Realigner(nn.Module):
     """The realignment loss as a module: shared ``encoder`` plus its own projection head.
 
     ``forward`` takes one padded batch holding the N source sentences followed by their N translations
-    (one encoder call for all 2N, which is what makes a step cheap) and returns the scalar loss.
+    (one encoder call for all 2N, which is what makes a step cheap) and returns the scalar loss;
+    ``word_start`` [2N, T] (1 at each word's first subword) is needed unless ``pooling="mean"``.
     """
 
     def __init__(self, encoder: nn.Module, special_ids: Iterable[int], *, proj_dim: int = 128,
-                 temperature: float = 0.1, layer: int = -1, length_groups: int = 1) -> None:
+                 temperature: float = 0.1, layer: int = -1, length_groups: int = 1,
+                 pooling: str = "mean") -> None:
         super().__init__()
+        if pooling not in POOLING:
+            from spaces.errors import ConfigError
+
+            raise ConfigError("realign.pooling", f"{pooling!r} is not allowed", POOLING)
         self.encoder = encoder
         self.head = ProjectionHead(encoder.config.hidden_size, proj_dim)
         self.special_ids = sorted(set(special_ids))
         self.temperature = temperature
         self.layer = layer
         self.length_groups = length_groups
+        self.pooling = pooling
 
-    def pooled(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """Mean-pooled layer-L states [B, d] of one padded batch."""
+    def pooling_mask(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                     word_start: torch.Tensor | None) -> torch.Tensor:
+        """The positions a sentence vector averages: real subwords, or each word's first subword."""
+        if self.pooling == "mean":
+            return content_mask(input_ids, attention_mask, self.special_ids)
+        if word_start is None:
+            raise ValueError(f"pooling={self.pooling!r} needs word_start flags (trainables.data.encode_parallel)")
+        if self.pooling == "first_subword":
+            return attention_mask.bool() & word_start.bool()
+        n_words = word_start.sum(dim=1, keepdim=True)
+        return attention_mask.bool() & (torch.arange(input_ids.shape[1], device=input_ids.device) < n_words)
+
+    def pooled(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+               word_start: torch.Tensor | None = None) -> torch.Tensor:
+        """Pooled layer-L states [B, d] of one padded batch."""
         hidden = encoder_layer_states(self.encoder, input_ids, attention_mask, self.layer)
-        return mean_pool(hidden, content_mask(input_ids, attention_mask, self.special_ids))
+        return mean_pool(hidden, self.pooling_mask(input_ids, attention_mask, word_start))
 
-    def embed(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    def embed(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+              word_start: torch.Tensor | None = None) -> torch.Tensor:
         """Projected sentence embeddings [B, p].
 
         With ``length_groups`` > 1 the batch is encoded in that many length-sorted slices, each cut to
@@ -123,22 +162,24 @@ class Realigner(nn.Module):
         cheaper; on GPU one big call is better (``length_groups=1``).
         """
         if self.length_groups <= 1:
-            return self.head(self.pooled(input_ids, attention_mask))
+            return self.head(self.pooled(input_ids, attention_mask, word_start))
         lengths = attention_mask.sum(dim=1)
         order = torch.argsort(lengths)
         parts = []
         for rows in torch.tensor_split(order, min(self.length_groups, len(order))):
             width = int(lengths[rows].max())
-            parts.append(self.pooled(input_ids[rows, :width], attention_mask[rows, :width]))
+            starts = None if word_start is None else word_start[rows, :width]
+            parts.append(self.pooled(input_ids[rows, :width], attention_mask[rows, :width], starts))
         pooled = torch.cat(parts)
         inverse = torch.empty_like(order)
         inverse[order] = torch.arange(len(order), device=order.device)
         return self.head(pooled[inverse])
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                word_start: torch.Tensor | None = None) -> torch.Tensor:
         if input_ids.shape[0] % 2:
             raise ValueError("a realignment batch holds N sources then N translations (even size)")
-        z = self.embed(input_ids, attention_mask)
+        z = self.embed(input_ids, attention_mask, word_start)
         src, tgt = z.chunk(2, dim=0)
         return contrastive_loss(src, tgt, self.temperature)
 

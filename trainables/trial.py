@@ -111,7 +111,7 @@ def load_trial_data(trial: TrialConfig, world) -> TrialData:
     for lang in targets:
         if lang not in known:
             raise ConfigError("targets", f"no {trial.task} test set for {lang!r}", sorted(known))
-    tests = {lang: encode_cached(trial.task, tok, world.task(trial.task, lang, "test"), f.max_length)
+    tests = {lang: encode_cached(trial.task, tok, world.task(trial.task, lang, "test"), f.eval_max_length)
              for lang in targets}
     benchmarks = target_benchmarks(world, trial.task, targets)
     bench_tests = {}
@@ -159,11 +159,11 @@ class TrialRun:
         self.pad_id = tok.pad_token_id if tok.pad_token_id is not None else 0
         self.data = load_trial_data(trial, world)
         torch.manual_seed(trial.seed)  # head initialisation
-        encoder = load_encoder(world.model_path())
+        encoder = load_encoder(world.model_path(), trial.task)
         self.model = TaskModel(encoder, trial.task).to(setup.device)
         r = trial.realign
         self.realigner = (Realigner(encoder, tok.all_special_ids, proj_dim=r.proj_dim,
-                                    temperature=r.temperature, layer=r.layer,
+                                    temperature=r.temperature, layer=r.layer, pooling=r.pooling,
                                     length_groups=1 if setup.is_cuda else 2).to(setup.device)
                           if r.mode != "none" else None)
         self.progress = Progress()
@@ -178,16 +178,44 @@ class TrialRun:
             return langs, sizes / sizes.sum()
         return langs, np.full(len(langs), 1.0 / len(langs))
 
-    def realign_loss(self, step: int) -> torch.Tensor:
-        """The loss of realignment step ``step``: one language drawn, then a batch of its pairs."""
+    def realign_pairs(self, step: int) -> list[tuple[str, int]]:
+        """The (language, pair index) of each pair of realignment step ``step``, drawn from a generator
+        seeded by (seed, step) alone, so a resumed trial draws exactly what an uninterrupted one would.
+
+        ``mixed`` (the paper): each of the B pairs draws its language from the language weights, then
+        each language contributes that many distinct pairs, so a batch mixes languages and its
+        negatives cross languages. This is what the paper's ``interleave_datasets(datasets,
+        probabilities=[1/k] * k, seed=seed)`` yields (``multilingual_eval/datasets/realignment_task.py:
+        get_multilingual_realignment_dataset``): ``datasets`` draws the source of every example
+        independently with those probabilities, and since each language's stream repeats forever
+        (``get_pharaoh_dataset(..., repeat=True)``) the default ``first_exhausted`` stop never comes.
+        ``per_language``: one language per step, then B distinct pairs of it.
+        """
         langs, weights = self._language_weights()
         rng = _rng(self.trial.seed, PHASE_SEED["realign"], step)
-        pairs = self.data.parallel[langs[rng.choice(len(langs), p=weights)]]
-        size = min(self.trial.realign.batch_size, len(pairs))
-        batch = collate_parallel(pairs, rng.choice(len(pairs), size=size, replace=False), self.pad_id)
+        size = self.trial.realign.batch_size
+        if self.trial.realign.batching == "per_language":
+            lang = langs[rng.choice(len(langs), p=weights)]
+            n = len(self.data.parallel[lang])
+            return [(lang, int(i)) for i in rng.choice(n, size=min(size, n), replace=False)]
+        counts = np.bincount(rng.choice(len(langs), size=size, p=weights), minlength=len(langs))
+        chosen = []
+        for lang, count in zip(langs, counts):
+            if count:
+                n = len(self.data.parallel[lang])
+                chosen += [(lang, int(i)) for i in rng.choice(n, size=min(int(count), n), replace=False)]
+        return chosen
+
+    def realign_batch(self, step: int) -> dict[str, torch.Tensor]:
+        """``realign_pairs(step)`` as one padded batch: N sources, then their N translations."""
+        return collate_parallel([(self.data.parallel[lang], i) for lang, i in self.realign_pairs(step)], None,
+                                self.pad_id)
+
+    def realign_loss(self, step: int) -> torch.Tensor:
+        """The loss of realignment step ``step`` on ``realign_batch(step)``."""
+        batch = {k: self.setup.to_device(v) for k, v in self.realign_batch(step).items()}
         with self.setup.autocast():
-            return self.realigner(self.setup.to_device(batch["input_ids"]),
-                                  self.setup.to_device(batch["attention_mask"]))
+            return self.realigner(batch["input_ids"], batch["attention_mask"], batch.get("word_start"))
 
     def realign_before(self) -> None:
         """``before`` mode: S steps of Adam at a constant learning rate on encoder + projection head."""
@@ -319,14 +347,19 @@ class TrialRun:
 
 def run_trial(trial: TrialConfig, report: Report | None = None, resume_from: Path | None = None,
               world=None, checkpoints: bool = True) -> dict:
-    """Run one trial to the end and return its final metrics (see module docstring for reports).
+    """Run one trial to the end and return its final metrics (see module docstring for reports); a
+    trial with several ``seeds`` runs once per seed (``trainables.multiseed.run_seeds``).
 
     ``report(metrics, checkpoint_dir)`` receives a directory that exists only during the call (copy
     it to keep it). With no ``report``, or ``checkpoints=False`` (progress display only), no
     checkpoint is written and ``checkpoint_dir`` is None: on the real stack one is gigabytes.
     """
-    started = time.perf_counter()
     trial.check()
+    if len(trial.seed_list) > 1:  # several seeds: one run each, the mean reported (trainables.multiseed)
+        from trainables.multiseed import run_seeds
+
+        return run_seeds(trial, report, resume_from=resume_from, world=world, checkpoints=checkpoints)
+    started = time.perf_counter()
     catalog = load_catalog()
     trial = _canonical(trial, catalog)
     if world is None:
