@@ -57,8 +57,10 @@ class Comparison:
         return nan_to_none(out)
 
 
-def compare_trials(model: str, task: str, trials: Sequence[Any]) -> Comparison:
-    """Compare finished ``search.report.TrialRecord``s with the paper; ConfigError if none is comparable."""
+def compare_trials(model: str, task: str, trials: Sequence[Any], sweep_pool: Sequence[str] = ()) -> Comparison:
+    """Compare finished ``search.report.TrialRecord``s with the paper; ConfigError if none is comparable.
+
+    ``sweep_pool`` is what the run's trials could realign on (its ``heldout`` group); empty = all 65."""
     from trainables.metrics import aggregate
     from trainables.published.data import OURS, check_model, check_task
     from trainables.published.replay import replay
@@ -85,8 +87,8 @@ def compare_trials(model: str, task: str, trials: Sequence[Any]) -> Comparison:
         common = sorted(set(trial.scores) & set(paper_scores))
         rows = [(code, trial.scores[code], paper_scores[code], 100 * (trial.scores[code] - paper_scores[code]))
                 for code in common]
-        ours_agg = aggregate({c: trial.scores[c] for c in common}, paper.languages)
-        paper_agg = aggregate({c: paper_scores[c] for c in common}, paper.languages)
+        ours_agg = aggregate({c: trial.scores[c] for c in common}, paper.languages, model, sweep_pool)
+        paper_agg = aggregate({c: paper_scores[c] for c in common}, paper.languages, model, sweep_pool)
         n_seeds = trial.metrics.get("n_seeds")
         result.trials.append(TrialComparison(
             trial_id=trial.trial_id, label=trial.heuristic or f"{len(paper.languages)} languages",
@@ -118,7 +120,7 @@ def compare_run(run_dir: str, trial_ids: Sequence[str] = ()) -> Comparison:
         if unknown:
             raise ConfigError("--trial", f"no trial {unknown[0]!r} in {run_dir}", [t.trial_id for t in trials])
         trials = [t for t in trials if t.trial_id in set(trial_ids)]
-    return compare_trials(cfg.experiment.model, cfg.experiment.task, trials)
+    return compare_trials(cfg.experiment.model, cfg.experiment.task, trials, cfg.subset.available)
 
 
 def format_comparison(result: Comparison) -> str:

@@ -46,7 +46,7 @@ def test_the_result_is_the_mean_of_the_single_seed_runs(three_seeds) -> None:
         assert final[f"score/{code}"] == pytest.approx(np.mean(by_seed))
         for seed, value in zip((3, 5, 8), by_seed):
             assert final[f"seed/{seed}/score/{code}"] == value
-    for name in ("unseen_lrl", "all", "seen"):
+    for name in ("unseen_lrl", "all", "in_subset"):
         by_seed = [singles[s][name] for s in (3, 5, 8)]
         assert final[name] == pytest.approx(np.mean(by_seed))
         assert final[f"{name}_sd"] == pytest.approx(np.std(by_seed, ddof=1))
