@@ -10,42 +10,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from spaces.errors import ConfigError
+from spaces.vocab import DIRECTIONS, Objective
 
-MODES = ("max", "min")
-
-
-@dataclass(frozen=True)
-class Objective:
-    """One objective of the search: a reported metric and whether larger or smaller is better."""
-
-    metric: str
-    mode: str
-
-    @classmethod
-    def parse(cls, spec: str, field: str = "search.objectives") -> Objective:
-        """Read ``"metric:mode"`` (the config's spelling); ``mode`` defaults to ``max``."""
-        metric, _, mode = spec.partition(":")
-        mode = mode or "max"
-        if not metric:
-            raise ConfigError(field, f"{spec!r} names no metric", ["<metric>:max", "<metric>:min"])
-        if mode not in MODES:
-            raise ConfigError(field, f"{spec!r} has mode {mode!r}", MODES)
-        return cls(metric, mode)
-
-    def sign(self) -> float:
-        """+1 for objectives to minimise, -1 for maximised ones: multiplying turns all into minimisation."""
-        return 1.0 if self.mode == "min" else -1.0
+# Run folders saved before the vocabulary module pickled ``search.pareto.Objective`` (callbacks in tuner.pkl).
+__all__ = ["Objective", "dominates", "hypervolume_2d", "pareto_front"]
 
 
 def _as_minimisation(point: Sequence[float], modes: Sequence[str]) -> tuple[float, ...]:
     if len(point) != len(modes):
         raise ValueError(f"point {tuple(point)} has {len(point)} values for {len(modes)} objectives")
     for mode in modes:
-        if mode not in MODES:
-            raise ValueError(f"mode {mode!r} is not one of {MODES}")
+        if mode not in DIRECTIONS:
+            raise ValueError(f"mode {mode!r} is not one of {DIRECTIONS}")
     return tuple(float(v) if m == "min" else -float(v) for v, m in zip(point, modes))
 
 

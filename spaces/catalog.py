@@ -14,9 +14,9 @@ from functools import lru_cache
 from importlib import resources
 
 from spaces.errors import ConfigError
+from spaces.vocab import REAL_MODELS, TINY_MODEL
 
 ENGLISH = "en"
-TINY_MODEL = "tiny"  # the tiny world's encoder (trainables.tinyworld)
 PARALLEL_SOURCES = ("opus100", "nllb")
 
 
@@ -62,7 +62,7 @@ class Language:
         if "bert" in key:
             return self.seen_mbert
         raise ConfigError("model", f"unknown model {model!r} for pretraining coverage",
-                          ["mbert", "xlmr", "tiny", "bert-base-multilingual-cased", "xlm-roberta-base"])
+                          ["mbert", "xlmr", TINY_MODEL, *REAL_MODELS])
 
 
 @dataclass(frozen=True)

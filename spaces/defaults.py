@@ -34,26 +34,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from spaces.catalog import TINY_MODEL
-
-__all__ = ["MODEL_ALIASES", "REAL_MODELS", "TINY_MODEL", "unset_defaults"]
-REAL_MODELS = ("bert-base-multilingual-cased", "xlm-roberta-base")
-MODEL_ALIASES = {"mbert": "bert-base-multilingual-cased", "xlmr": "xlm-roberta-base"}
+from spaces.vocab import TINY_MODEL, canonical_model
 
 PAPER_LAYER = -2  # hidden_states[n_layers - 1]: the penultimate layer's output (see module docstring)
 TINY_LR = 1e-3
 TINY_EPOCHS = 2
-NLI_TASKS = ("nli",)
 EPOCHS = {"nli": 2, "ner": 5, "pos": 5}
 EVAL_MAX_LENGTH = {"nli": 256, "ner": 128, "pos": 128}
 
 # The fields that default per model/task; everything else has a plain dataclass default.
 UNSET_FIELDS = {"realign": ("lr",), "finetune": ("lr", "epochs", "eval_max_length")}
-
-
-def canonical_model(model: str) -> str:
-    """``mbert`` -> ``bert-base-multilingual-cased`` and so on; other names unchanged."""
-    return MODEL_ALIASES.get(model, model)
 
 
 def paper_lr(model: str) -> float:

@@ -79,8 +79,9 @@ _TIE_DECIMALS = 9  # primary objective values equal to 1e-9 count as tied
 
 
 @dataclass(frozen=True)
-class Objective:
-    """What a diversity strategy optimises: sum of pairwise ``kind`` distances over the subset."""
+class DistanceGoal:
+    """What a diversity strategy optimises: sum of pairwise ``kind`` distances over the subset (not a
+    search objective, ``spaces.vocab.Objective``: a strategy's own criterion)."""
 
     kind: str
     with_english: bool
@@ -88,16 +89,16 @@ class Objective:
     tie_break: str | None = None
 
 
-STRATEGY_OBJECTIVES: dict[str, Objective] = {
-    "most_uriel_en": Objective("featural", True, True),
-    "least_uriel_en": Objective("featural", True, False),
-    "most_uriel": Objective("featural", False, True),
-    "least_uriel": Objective("featural", False, False),
-    "most_family_en": Objective("genetic", True, True, tie_break="featural"),
-    "least_family_en": Objective("genetic", True, False, tie_break="featural"),
-    "most_distinct_script": Objective("featural", True, True),
-    "most_same_script": Objective("featural", False, True),
-    "least_same_script": Objective("featural", False, False),
+STRATEGY_OBJECTIVES: dict[str, DistanceGoal] = {
+    "most_uriel_en": DistanceGoal("featural", True, True),
+    "least_uriel_en": DistanceGoal("featural", True, False),
+    "most_uriel": DistanceGoal("featural", False, True),
+    "least_uriel": DistanceGoal("featural", False, False),
+    "most_family_en": DistanceGoal("genetic", True, True, tie_break="featural"),
+    "least_family_en": DistanceGoal("genetic", True, False, tie_break="featural"),
+    "most_distinct_script": DistanceGoal("featural", True, True),
+    "most_same_script": DistanceGoal("featural", False, True),
+    "least_same_script": DistanceGoal("featural", False, False),
 }
 
 
@@ -141,7 +142,7 @@ class _Problem:
         return self.secondary[:, len(self.anchors):]
 
 
-def _problem(goal: Objective, anchors: Sequence[str], candidates: Sequence[str], k: int,
+def _problem(goal: DistanceGoal, anchors: Sequence[str], candidates: Sequence[str], k: int,
              groups: Sequence[int] | None = None) -> _Problem:
     typology = load_typology()
     universe = [*anchors, *candidates]
@@ -363,7 +364,7 @@ def _same_script_candidates(req: _Request) -> list[str]:
     return candidates
 
 
-def _solve(goal: Objective, anchors: list[str], candidates: Sequence[str], k: int, exact_limit: int | None,
+def _solve(goal: DistanceGoal, anchors: list[str], candidates: Sequence[str], k: int, exact_limit: int | None,
            groups: Sequence[int] | None = None) -> list[str]:
     prob = _problem(goal, anchors, candidates, k, groups)
     picked = _greedy_indices(prob) if exact_limit is None else _optimise_indices(prob, exact_limit)

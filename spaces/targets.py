@@ -18,7 +18,7 @@ the encoder and the sweep, never by the trial's subset:
               evaluation-only languages are never in it). The truly zero-shot view.
 
 The views that do depend on the subset stay in every result as diagnostics, under names that say so,
-and are refused as objectives (``check_objective``):
+and are refused as objectives (``spaces.vocab.check_objective``):
 
   in_subset          targets the trial realigned on
   out_of_subset      targets it did not realign on
@@ -29,22 +29,12 @@ English, the fine-tuning language, is in no group.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable
 from functools import lru_cache
 
 from spaces.catalog import ENGLISH, load_catalog
 from spaces.errors import ConfigError
-
-OBJECTIVE_GROUPS = ("unseen_lrl", "seen_lrl", "lrl", "hrl", "all", "heldout")
-SUBSET_VIEWS = ("in_subset", "out_of_subset", "lrl_out_of_subset")
-AGGREGATES = (*OBJECTIVE_GROUPS, *SUBSET_VIEWS)
-# Names this product used before the groups were fixed; "unseen" in the paper means unseen in pretraining.
-RENAMED = {
-    "seen": "'seen' (targets inside the subset) was renamed 'in_subset', a subset-dependent diagnostic; "
-            "for languages the encoder saw in pretraining use 'seen_lrl'",
-    "unseen": "'unseen' (targets outside the subset) was renamed 'out_of_subset', a subset-dependent "
-              "diagnostic; for languages the encoder never saw in pretraining use 'unseen_lrl'",
-}
+from spaces.vocab import AGGREGATES
 
 
 @lru_cache(maxsize=1)
@@ -80,18 +70,3 @@ def group_members(name: str, targets: Iterable[str], model: str, subset: Collect
         raise ConfigError("group", f"unknown target group {name!r}", AGGREGATES)
     catalog = load_catalog()
     return [catalog.get(code).code for code in targets if name in groups_of(code, model, subset, sweep_pool)]
-
-
-def check_objective(field: str, metric: str, allowed: Sequence[str]) -> str:
-    """``metric`` if it may rank trials (it is in ``allowed``), else a ConfigError that says why not."""
-    if metric in allowed:
-        return metric
-    if metric in SUBSET_VIEWS:
-        raise ConfigError(field, f"{metric!r} depends on the trial's subset: it averages different languages "
-                          "for different subsets, so subsets would be scored on different target languages (a subset "
-                          "could raise it just by realigning on its hardest targets). It stays in every result "
-                          "as a diagnostic; an objective must be a target group fixed for the whole sweep",
-                          allowed)
-    if metric in RENAMED:
-        raise ConfigError(field, RENAMED[metric], allowed)
-    raise ConfigError(field, f"unknown metric {metric!r}", allowed)

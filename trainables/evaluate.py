@@ -20,7 +20,8 @@ import torch
 
 from trainables.data import IGNORE, Encoded, collate, concat, token_budget_batches
 from trainables.device import DeviceSetup
-from trainables.finetune import TOKEN_TASKS, TaskModel
+from spaces.vocab import TOKEN_TASKS
+from trainables.finetune import TaskModel
 from trainables.labels import LABELS
 
 

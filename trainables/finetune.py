@@ -21,11 +21,11 @@ from torch import nn
 from transformers import AutoConfig, AutoModel, PreTrainedModel, get_linear_schedule_with_warmup
 from transformers.utils import logging as hf_logging
 
+from spaces.vocab import TOKEN_TASKS
 from trainables.data import IGNORE
 from trainables.device import adam
 from trainables.labels import LABELS
 
-TOKEN_TASKS = ("pos", "ner")
 POOLER_MODEL_TYPES = ("bert",)  # encoders whose sequence classifier reads the pretrained pooler
 
 

@@ -16,9 +16,8 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Iterable, Mapping
 
-from spaces.targets import AGGREGATES, OBJECTIVE_GROUPS, SUBSET_VIEWS, groups_of
-
-__all__ = ["AGGREGATES", "OBJECTIVE_GROUPS", "SUBSET_VIEWS", "aggregate"]
+from spaces.targets import groups_of
+from spaces.vocab import AGGREGATES
 
 
 def _mean(values: list[float]) -> float:

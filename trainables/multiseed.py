@@ -31,7 +31,7 @@ import numpy as np
 
 from spaces.errors import ConfigError
 from spaces.trial_config import TrialConfig
-from trainables.metrics import AGGREGATES
+from spaces.vocab import AGGREGATES
 
 SEEDS_FILE = "seeds.json"
 

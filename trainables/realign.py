@@ -32,7 +32,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from spaces.trial_config import POOLING
+from spaces.vocab import POOLING
 
 
 def content_mask(input_ids: torch.Tensor, attention_mask: torch.Tensor,

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datasets import ClassLabel, Features, List, Value
 
+from spaces.vocab import TOKEN_TASKS
 from trainables.labels import LABELS
 
-TOKEN_TASKS = ("pos", "ner")
 PARALLEL_FEATURES = Features({"src": Value("string"), "tgt": Value("string")})
 
 

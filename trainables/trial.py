@@ -1,6 +1,6 @@
 """One trial, in-process: realign on a language subset, fine-tune on English, evaluate zero-shot.
 
-This is the plain-Python core that the Ray trainable (``trainables.trainable``), the ``trial`` CLI
+This is the plain-Python core that the Ray trainable (``trainables.units.realign``), the ``trial`` CLI
 command and the benchmarks all call. It reports after realignment (phase ``realigned``) and after each
 fine-tuning epoch (``epoch``; the last one is ``final``) with a checkpoint, and continues from such a
 checkpoint instead of restarting. The final checkpoint holds the model alone (no optimiser state), and a
@@ -38,7 +38,8 @@ from trainables.data import Encoded, bucketed_batches, collate, collate_parallel
 from trainables.device import DeviceSetup, select_device
 from trainables.evaluate import evaluate_languages
 from trainables.finetune import TaskModel, finetune_optimizer, load_encoder
-from trainables.metrics import AGGREGATES, aggregate
+from spaces.vocab import AGGREGATES
+from trainables.metrics import aggregate
 from trainables.realign import Realigner, realign_optimizer
 
 Report = Callable[[dict, "Path | None"], None]

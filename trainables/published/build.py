@@ -44,16 +44,16 @@ import sys
 from pathlib import Path
 
 from spaces.catalog import load_catalog
+from spaces.vocab import short_model
+from trainables.published.data import METHODS
 
 DATA_FILE = Path(__file__).with_name("results.json.gz")
 DEFAULT_SOURCE = Path(__file__).resolve().parents[3] / "shared" / "published"
 
-TASKS = {"xnli": "nli", "wikiann": "ner", "xtreme_r.udpos": "pos"}
+PAPER_TASKS = {"xnli": "nli", "wikiann": "ner", "xtreme_r.udpos": "pos"}  # the paper's dataset -> our task
 TASK_METRIC = {"nli": "accuracy", "ner": "f1", "pos": "accuracy"}
-METHODS = ("baseline", "before_noaligner", "before_fastalign")
 PARALLEL_DATA = "mix_opus100_nllb"
 AGGREGATE_COLUMNS = ("avg", "same")
-SHORT_MODEL = {"bert-base-multilingual-cased": "mbert", "xlm-roberta-base": "xlmr"}  # the model aliases
 
 # Which benchmark a score column belongs to, per task, by the column's code.
 NLI_BENCHMARKS = {
@@ -107,9 +107,9 @@ def parse_file(path: Path) -> tuple[str, str, str, list[dict]] | None:
     if len(parts) != 4 or path.stat().st_size == 0:
         return None
     model, data, method, raw_task = parts
-    if data != PARALLEL_DATA or raw_task not in TASKS or method not in METHODS:
+    if data != PARALLEL_DATA or raw_task not in PAPER_TASKS or method not in METHODS:
         return None
-    task = TASKS[raw_task]
+    task = PAPER_TASKS[raw_task]
     suffix = f"_{TASK_METRIC[task]}"
     catalog = load_catalog()
     runs = []
@@ -137,7 +137,7 @@ def build(source: Path) -> dict:
     results = source / "results"
     if not results.is_dir():
         raise SystemExit(f"no published results under {source} (expected {results})")
-    columns: dict[str, set[str]] = {task: set() for task in TASKS.values()}
+    columns: dict[str, set[str]] = {task: set() for task in PAPER_TASKS.values()}
     records: list[dict] = []
     dropped: list[str] = []
     for folder in sorted(p.name for p in results.iterdir() if p.is_dir()):
@@ -185,7 +185,7 @@ def paper_subsets(data: dict) -> dict:
         entry = lists.setdefault(tuple(run["languages"]), {"strategy": run["strategy"], "size": run["size"],
                                                            "seeds": set(), "ran": set()})
         entry["seeds"].add(run["seed"])
-        entry["ran"].add(f"{SHORT_MODEL[run['model']]}/{run['task']}")
+        entry["ran"].add(f"{short_model(run['model'])}/{run['task']}")
     out = []
     for folder, lists in sorted(by_folder.items()):
         per_seed = len(lists) > 1  # random draws: each paper seed realigned on its own list

@@ -26,12 +26,10 @@ from importlib import resources
 
 from spaces.catalog import ENGLISH
 from spaces.errors import ConfigError
-from trainables.metrics import OBJECTIVE_GROUPS, aggregate
+from spaces.vocab import MODEL_ALIASES, OBJECTIVE_GROUPS, REAL_MODELS, TASKS, canonical_model
+from trainables.metrics import aggregate
 
 DATA_FILE = "results.json.gz"
-MODELS = ("bert-base-multilingual-cased", "xlm-roberta-base")
-MODEL_ALIASES = {"mbert": MODELS[0], "bert": MODELS[0], "xlmr": MODELS[1], "xlm-r": MODELS[1]}
-TASKS = ("pos", "ner", "nli")
 METHODS = ("before_noaligner", "before_fastalign", "baseline")  # ours, the FastAlign variant, no realignment
 OURS = "before_noaligner"
 # Realigned runs all used 24,544 steps of 16 pairs (the paper's setup), whatever the subset size.
@@ -93,10 +91,10 @@ def benchmark_languages(benchmark: str) -> list[str]:
 
 def check_model(model: str) -> str:
     """The published model id for a model name or alias (``mbert``, ``xlmr``)."""
-    name = MODEL_ALIASES.get(model.lower(), model)
-    if name not in MODELS:
+    name = canonical_model(model)
+    if name not in REAL_MODELS:
         raise ConfigError("model", f"the paper published no results for model {model!r}",
-                          [*MODELS, *MODEL_ALIASES])
+                          [*REAL_MODELS, *MODEL_ALIASES])
     return name
 
 

@@ -19,14 +19,13 @@ import numpy as np
 from scipy import stats
 
 from spaces.errors import ConfigError
-from spaces.targets import OBJECTIVE_GROUPS, check_objective
+from spaces.vocab import MODEL_LABELS, OBJECTIVE_GROUPS, REAL_MODELS, TASKS, check_objective
 from trainables.published.data import (
-    MODELS, OURS, TASKS, Run, benchmarks, check_model, check_task, load_runs, result_metrics,
+    OURS, Run, benchmarks, check_model, check_task, load_runs, result_metrics,
 )
 
 DEFAULT_SIZES = (5, 10, 20, 40)
 ALL_STRATEGY = "all"
-SHORT_MODEL = {"bert-base-multilingual-cased": "mBERT", "xlm-roberta-base": "XLM-R"}
 
 
 @dataclass(frozen=True)
@@ -70,7 +69,7 @@ class StudyTable:
 def metric_key(metric: str) -> str:
     """The result-schema key of a study metric: a fixed target group as is, a benchmark as
     ``bench/<name>``. A subset-dependent view is refused: strategies would be ranked on different
-    languages (``spaces.targets.check_objective``)."""
+    languages (``spaces.vocab.check_objective``)."""
     if metric in benchmarks():
         return f"bench/{metric}"
     return check_objective("--metric", metric, [*OBJECTIVE_GROUPS, *benchmarks()])
@@ -149,7 +148,7 @@ def run_study(model: str | None = None, task: str | None = None, metric: str = "
     """Study tables for the given model (default both) and task (default every task the metric has)."""
     if not sizes or any(int(s) <= 0 for s in sizes):
         raise ConfigError("--sizes", "give positive subset sizes, e.g. 5,10,20,40")
-    models = [check_model(model)] if model else list(MODELS)
+    models = [check_model(model)] if model else list(REAL_MODELS)
     return [study_table(m, t, metric, sizes, ablations) for m in models for t in tasks_for(metric, task)]
 
 
@@ -201,7 +200,7 @@ def run_claim(model: str | None = None, task: str | None = None, metric: str = "
     """``claim_row`` for the given model (default both) and task (default every task the metric has)."""
     if max_size <= 0:
         raise ConfigError("--max-size", f"give a positive subset size, not {max_size}")
-    models = [check_model(model)] if model else list(MODELS)
+    models = [check_model(model)] if model else list(REAL_MODELS)
     return [claim_row(m, t, metric, max_size, ablations) for m in models for t in tasks_for(metric, task)]
 
 
@@ -216,7 +215,7 @@ def claim_markdown(rows: Sequence[ClaimRow]) -> str:
     for r in rows:
         t = "–" if math.isnan(r.vs_all.t) else f"{r.vs_all.t:.2f}"
         name = r.folder + (" †" if flagged.get(r.folder) else "")
-        out.append(f"| {SHORT_MODEL.get(r.model, r.model)} | {r.task} | {name} (of {r.candidates}) | {r.size} | "
+        out.append(f"| {MODEL_LABELS.get(r.model, r.model)} | {r.task} | {name} (of {r.candidates}) | {r.size} | "
                    f"{_fmt(r.mean)} | {_fmt(r.all_mean)} | {_fmt(r.vs_all.delta)} | {t} | {_fmt_p(r.vs_all)} | "
                    f"{r.vs_all.n_pairs} |")
     out.append("")
@@ -242,7 +241,7 @@ def to_markdown(tables: Sequence[StudyTable]) -> str:
     """Markdown: one table per (model, task); scores in points (x100), * = p < 0.05 (paired t-test)."""
     out: list[str] = []
     for table in tables:
-        out.append(f"### {SHORT_MODEL.get(table.model, table.model)} · {table.task} · {table.metric}\n")
+        out.append(f"### {MODEL_LABELS.get(table.model, table.model)} · {table.task} · {table.metric}\n")
         out.append(f"all-65 (xt_afri): {_fmt(table.all_mean)} · baseline (no realignment): "
                    f"{_fmt(table.baseline_mean)}\n")
         out.append("| size | rank | strategy | mean | sd | seeds | Δ all-65 | p | Δ baseline | p |")
@@ -296,7 +295,7 @@ def plot(tables: Sequence[StudyTable], path: Path) -> Path:
         sizes = sorted({r.size for r in table.rows})
         ax.set_xticks(sizes, [str(s) for s in sizes])
         ax.minorticks_off()
-        ax.set_title(f"{SHORT_MODEL.get(table.model, table.model)} · {table.task} · {table.metric}")
+        ax.set_title(f"{MODEL_LABELS.get(table.model, table.model)} · {table.task} · {table.metric}")
         ax.set_xlabel("subset size")
         ax.set_ylabel("score ×100")
     for ax in list(axes.flat)[len(tables):]:

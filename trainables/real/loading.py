@@ -24,9 +24,10 @@ from typing import Any
 import datasets
 
 from spaces.errors import ConfigError
+from spaces.vocab import TOKEN_TASKS
 from trainables.labels import LABELS
 from trainables.real.registry import Source
-from trainables.schema import TOKEN_TASKS, task_features
+from trainables.schema import task_features
 
 
 class MalformedLinesWarning(UserWarning):

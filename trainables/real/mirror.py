@@ -26,12 +26,12 @@ from urllib.parse import unquote
 
 from spaces.catalog import ENGLISH, load_catalog
 from spaces.errors import ConfigError
+from spaces.vocab import REAL_MODELS, TASKS
 from trainables.real.loading import raw_lines
-from trainables.real.models import MODELS
 from trainables.real.registry import Registry, Source, load_registry
 from trainables.real.world import DEFAULT_MAX_PAIRS
 
-ALL_TASKS = ("parallel", "pos", "ner", "nli")
+ALL_TASKS = ("parallel", *TASKS)
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ def save_models(model_dir: Path) -> None:
     """Tokenizer and weights of both encoders under ``model_dir/<hub id>`` ($REALIGN_SEARCH_MODEL_DIR)."""
     from transformers import AutoModel, AutoTokenizer
 
-    for model in MODELS:
+    for model in REAL_MODELS:
         AutoTokenizer.from_pretrained(model).save_pretrained(model_dir / model)
         AutoModel.from_pretrained(model).save_pretrained(model_dir / model)
 

@@ -18,9 +18,7 @@ from transformers import (AutoTokenizer, BertConfig, PretrainedConfig, PreTraine
                           XLMRobertaConfig)
 
 from spaces.errors import ConfigError
-
-MODELS = ("bert-base-multilingual-cased", "xlm-roberta-base")
-ALIASES = {"mbert": MODELS[0], "xlmr": MODELS[1]}
+from spaces.vocab import MODEL_ALIASES, REAL_MODELS, canonical_model
 MODEL_DIR_ENV = "REALIGN_SEARCH_MODEL_DIR"
 
 # The published configs of the two checkpoints (huggingface.co/<id>/blob/main/config.json).
@@ -38,11 +36,11 @@ ARCHITECTURES: dict[str, tuple[type[PretrainedConfig], dict[str, Any]]] = {
 }
 
 
-def canonical_model(model: str) -> str:
+def real_model_id(model: str) -> str:
     """The hub id for a model name or alias; anything else is a ConfigError."""
-    name = ALIASES.get(model.lower(), model)
-    if name not in MODELS:
-        raise ConfigError("model", f"the real world has no model {model!r}", [*MODELS, *ALIASES])
+    name = canonical_model(model)
+    if name not in REAL_MODELS:
+        raise ConfigError("model", f"the real world has no model {model!r}", [*REAL_MODELS, *MODEL_ALIASES])
     return name
 
 
@@ -58,7 +56,7 @@ def local_model_dir(model: str) -> Path | None:
 def architecture_config(model: str, vocab_size: int | None = None,
                         overrides: Mapping[str, Any] | None = None) -> PretrainedConfig:
     """The checkpoint's architecture as a config; ``overrides`` shrink it for tests."""
-    config_cls, sizes = ARCHITECTURES[canonical_model(model)]
+    config_cls, sizes = ARCHITECTURES[real_model_id(model)]
     params = dict(sizes)
     if vocab_size is not None:
         params["vocab_size"] = vocab_size
@@ -68,7 +66,7 @@ def architecture_config(model: str, vocab_size: int | None = None,
 
 def load_tokenizer(model: str, tokenizer_dir: str | Path | None = None) -> PreTrainedTokenizerBase:
     """The model's tokenizer: an explicit dir, the local mirror, else the hub (cached by transformers)."""
-    model = canonical_model(model)
+    model = real_model_id(model)
     source = tokenizer_dir or local_model_dir(model)
     if source is not None:
         return AutoTokenizer.from_pretrained(str(source))
@@ -97,7 +95,7 @@ def random_init_dir(model: str, tokenizer: PreTrainedTokenizerBase, root: Path, 
                                               else {"pad_token_id": tokenizer.pad_token_id}),
              **(overrides or {})}
     tag = json.dumps(dict(sorted(shape.items())), separators=(",", ":"))
-    path = root / f"{canonical_model(model)}-random-seed{seed}-{hashlib.sha1(tag.encode()).hexdigest()[:10]}"
+    path = root / f"{real_model_id(model)}-random-seed{seed}-{hashlib.sha1(tag.encode()).hexdigest()[:10]}"
 
     def build() -> None:
         config = architecture_config(model, overrides=shape)

@@ -16,9 +16,8 @@ from typing import Any
 
 from spaces.catalog import ENGLISH, load_catalog
 from spaces.errors import ConfigError
+from spaces.vocab import SPLITS, TASKS
 
-TASKS = ("pos", "ner", "nli")
-SPLITS = ("train", "validation", "test")
 CONFIG_STYLES = ("code", "sorted_pair")
 
 

@@ -22,9 +22,10 @@ from transformers import PreTrainedTokenizerBase
 
 from spaces.catalog import ENGLISH, load_catalog
 from spaces.errors import ConfigError
+from spaces.vocab import SPLITS, TASKS
 from trainables.real.loading import data_files, normalise_task, parallel_pairs, read_split
-from trainables.real.models import (canonical_model, load_tokenizer, local_model_dir, random_init_dir)
-from trainables.real.registry import SPLITS, TASKS, Registry, Source, load_registry
+from trainables.real.models import load_tokenizer, local_model_dir, random_init_dir, real_model_id
+from trainables.real.registry import Registry, Source, load_registry
 from trainables.schema import PARALLEL_FEATURES
 
 DATA_DIR_ENV = "REALIGN_SEARCH_DATA_DIR"
@@ -48,7 +49,7 @@ class RealWorld:
                  max_pairs: int | None = DEFAULT_MAX_PAIRS, seed: int = 0,
                  sources: Mapping[str, list[str]] | None = None,
                  model_overrides: Mapping[str, Any] | None = None) -> None:
-        self.model = canonical_model(model)
+        self.model = real_model_id(model)
         data_dir = data_dir if data_dir is not None else os.environ.get(DATA_DIR_ENV) or None
         if data_dir is not None and not Path(data_dir).is_dir():
             raise ConfigError("data_dir", f"{data_dir} is not a directory")

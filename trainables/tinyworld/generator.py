@@ -15,15 +15,14 @@ from dataclasses import dataclass
 
 from datasets import Dataset, Features, Value
 
-from spaces.catalog import ENGLISH, TINY_MODEL, load_catalog
+from spaces.catalog import ENGLISH, load_catalog
+from spaces.vocab import SPLITS, TASKS, TINY_MODEL
 from trainables.labels import NER, NLI, UPOS
 from trainables.schema import PARALLEL_FEATURES, task_features
 from trainables.tinyworld.grammar import EventSampler, nli_pair, realise, text
 from trainables.tinyworld.languages import profile
 from trainables.tinyworld.lexicon import name_pool, stable_rng
 
-TASKS = ("pos", "ner", "nli")
-SPLITS = ("train", "validation", "test")
 
 FEATURES: dict[str, Features] = {task: task_features(task) for task in TASKS}
 TEXT_FEATURES = Features({"text": Value("string")})
