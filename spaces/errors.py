@@ -30,6 +30,9 @@ class ConfigError(ValueError):
             message += f" (allowed: {', '.join(shown)})"
         super().__init__(message)
 
+    def __reduce__(self):  # with its fields: Ray ships a trial's exception from the worker to the driver
+        return type(self), (self.field, self.problem, self.allowed)
+
 
 # ------------------------------------------------------------------------------------- faults, not input
 # The two faults below are not the user's mistake, but the user is the one who can fix them (free space,
@@ -110,15 +113,6 @@ def free_bytes(path: str | os.PathLike) -> int | None:
         return shutil.disk_usage(probe).free
     except OSError:
         return None
-
-
-def format_bytes(n: float) -> str:
-    """``"3.0 MiB"``: sizes in messages about space."""
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if abs(n) < 1024:
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} TiB"
 
 
 def as_disk_full(err: BaseException, path: str | os.PathLike, *, wrote: int | None = None) -> DiskFullError | None:

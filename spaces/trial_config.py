@@ -7,41 +7,51 @@ ships configs between processes and stores them in result files.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields, replace
+import json
+import tomllib
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
 from typing import Any
 
 from spaces.defaults import PAPER_LAYER, UNSET_FIELDS, unset_defaults
 from spaces.errors import ConfigError
+from spaces.fields import Bound, Rule, ruled, rules, table
+from spaces.vocab import BATCHING, POOLING, REALIGN_MODES, SAMPLING, TASKS, WORLDS
 
-MODES = ("none", "before", "joint")
-SAMPLING = ("uniform", "proportional")
-BATCHING = ("mixed", "per_language")
-POOLING = ("mean", "first_subword", "paper_prefix")
-TASKS = ("pos", "ner", "nli")
-WORLDS = ("tiny", "real")
 _CODE_LISTS = ("languages", "targets", "sweep_pool", "seeds")  # tuples here, lists in dicts
+_POSITIVE = Bound("> 0", lambda v: v > 0)
+_NATURAL = Bound(">= 0", lambda v: v >= 0)
+_LENGTH = Bound(">= 8", lambda v: v >= 8)
 
 
 @dataclass(frozen=True)
 class RealignParams:
     """Realignment hyperparameters. Defaults are the paper's, except ``steps`` (the paper ran 24,544).
 
-    ``None`` means "unset": ``TrialConfig`` fills it from ``spaces.defaults`` for its model.
+    ``None`` means "unset": ``TrialConfig`` fills it from ``spaces.defaults`` for its model. Each field's
+    rule is the domain a search space may range over (``spaces.fields``).
     """
 
-    mode: str = "before"
-    lr: float | None = None  # unset: 2e-5 mBERT, 7.5e-6 XLM-R, 1e-3 tiny
-    temperature: float = 0.1
-    steps: int = 200
-    batch_size: int = 16
-    layer: int = PAPER_LAYER  # hidden_states index: 0 = embeddings, -1 = last layer, -2 = the paper's
-    proj_dim: int = 128
-    joint_coef: float = 1.0  # weight of the realignment loss in `joint` mode
-    sampling: str = "uniform"  # language weights over the subset: uniform (paper) | proportional to data
-    pairs_per_language: int = 0  # cap on parallel pairs used per language; 0 = all available
-    max_length: int = 96
-    batching: str = "mixed"  # mixed: a language per pair (paper) | per_language: one language per batch
-    pooling: str = "mean"  # mean: every real subword | first_subword | paper_prefix (trainables.realign)
+    mode: str = ruled("before", kind=str, allowed=REALIGN_MODES)
+    lr: float | None = ruled(None, kind=float, bound=_POSITIVE)  # unset: 2e-5 mBERT, 7.5e-6 XLM-R, 1e-3 tiny
+    temperature: float = ruled(0.1, kind=float, bound=_POSITIVE)
+    steps: int = ruled(200, kind=int, bound=_NATURAL)
+    batch_size: int = ruled(16, kind=int, bound=Bound(">= 2 (the loss contrasts pairs within a batch)",
+                                                       lambda v: v >= 2))
+    # hidden_states index: 0 = embeddings, -1 = last layer, -2 = the paper's
+    layer: int = ruled(PAPER_LAYER, kind=int, bound=Bound("any integer; negative counts from the last layer",
+                                                          lambda v: True))
+    proj_dim: int = ruled(128, kind=int, bound=Bound(">= 1", lambda v: v >= 1))
+    joint_coef: float = ruled(1.0, kind=float, bound=_NATURAL)  # weight of the realignment loss in `joint` mode
+    # language weights over the subset: uniform (paper) | proportional to data
+    sampling: str = ruled("uniform", kind=str, allowed=SAMPLING)
+    # cap on parallel pairs used per language; 0 = all available
+    pairs_per_language: int = ruled(0, kind=int, bound=Bound(">= 0 (0 = all available)", lambda v: v >= 0))
+    max_length: int = ruled(96, kind=int, bound=_LENGTH)
+    # mixed: a language per pair (paper) | per_language: one language per batch
+    batching: str = ruled("mixed", kind=str, allowed=BATCHING)
+    # mean: every real subword | first_subword | paper_prefix (trainables.realign)
+    pooling: str = ruled("mean", kind=str, allowed=POOLING)
 
 
 @dataclass(frozen=True)
@@ -51,32 +61,34 @@ class FinetuneParams:
     ``None`` means "unset": ``TrialConfig`` fills it from ``spaces.defaults`` for its model and task.
     """
 
-    lr: float | None = None  # unset: 2e-5 mBERT, 7.5e-6 XLM-R, 1e-3 tiny
-    epochs: int | None = None  # unset: 2 NLI, 5 NER / PoS; 2 for the tiny encoder
-    batch_size: int = 32
-    warmup: float = 0.1
-    max_length: int = 96  # training examples, in subword tokens
-    train_size: int = 0  # cap on English training examples; 0 = all
-    eval_max_length: int | None = None  # test examples; unset: 128 tagging, 256 NLI
+    lr: float | None = ruled(None, kind=float, bound=_POSITIVE)  # unset: 2e-5 mBERT, 7.5e-6 XLM-R, 1e-3 tiny
+    epochs: int | None = ruled(None, kind=int, bound=Bound(">= 1", lambda v: v >= 1))  # unset: 2 NLI, 5 NER/PoS; 2 tiny
+    batch_size: int = ruled(32, kind=int, bound=Bound(">= 1", lambda v: v >= 1))
+    warmup: float = ruled(0.1, kind=float, bound=Bound("between 0 and 1", lambda v: 0 <= v <= 1))
+    max_length: int = ruled(96, kind=int, bound=_LENGTH)  # training examples, in subword tokens
+    train_size: int = ruled(0, kind=int, bound=Bound(">= 0 (0 = all)", lambda v: v >= 0))  # English examples; 0 = all
+    eval_max_length: int | None = ruled(None, kind=int, bound=_LENGTH)  # test examples; unset: 128 tagging, 256 NLI
 
 
 @dataclass(frozen=True)
 class TrialConfig:
     """Everything one trial needs. ``languages`` are canonical catalog codes, already validated."""
 
-    languages: tuple[str, ...] = ()
-    world: str = "tiny"
-    model: str = "tiny"
-    task: str = "pos"
-    seed: int = 0
-    targets: tuple[str, ...] = ()  # evaluation languages; empty = every language the task has
-    realign: RealignParams = field(default_factory=RealignParams)
-    finetune: FinetuneParams = field(default_factory=FinetuneParams)
+    languages: tuple[str, ...] = ruled((), kind=str, many=True)
+    world: str = ruled("tiny", kind=str, allowed=WORLDS)
+    model: str = ruled("tiny", kind=str)
+    task: str = ruled("pos", kind=str, allowed=TASKS)
+    seed: int = ruled(0, kind=int)
+    # evaluation languages; empty = every language the task has
+    targets: tuple[str, ...] = ruled((), kind=str, many=True)
+    realign: RealignParams = ruled(factory=RealignParams, kind=RealignParams)
+    finetune: FinetuneParams = ruled(factory=FinetuneParams, kind=FinetuneParams)
     # What ANY trial of the sweep may realign on (the space's subset.available), so that the `heldout`
     # objective averages the same targets for every trial; empty = every realignable language (a trial
     # outside a sweep). See spaces.targets.
-    sweep_pool: tuple[str, ...] = ()
-    seeds: tuple[int, ...] = ()  # run once per seed and report the mean (trainables.multiseed); () = `seed`
+    sweep_pool: tuple[str, ...] = ruled((), kind=str, many=True)
+    # run once per seed and report the mean (trainables.multiseed); () = `seed`
+    seeds: tuple[int, ...] = ruled((), kind=int, many=True)
 
     def __post_init__(self) -> None:
         """Unset (``None``) hyperparameters take the paper's value for this model and task."""
@@ -102,25 +114,16 @@ class TrialConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrialConfig:
-        """Build from a (possibly partial) dict, refusing unknown keys and out-of-set values."""
-        data = dict(data)
-        realign = _sub(RealignParams, data.pop("realign", {}) or {}, "realign")
-        finetune = _sub(FinetuneParams, data.pop("finetune", {}) or {}, "finetune")
-        top = _check_keys(cls, data, "trial")
-        cfg = cls(
-            **{k: tuple(v) if k in _CODE_LISTS else v for k, v in top.items()},
-            realign=realign, finetune=finetune,
-        )
+        """Build from a (possibly partial) dict, refusing unknown keys, values of the wrong type and
+        out-of-set names (top-level fields are named bare: ``languages``, ``realign.steps``)."""
+        values = check_types(data)
+        cfg = cls(**{name: _section(name, value) if isinstance(value, dict) else value
+                     for name, value in values.items()})
         cfg.check()
         return cfg
 
     def check(self) -> None:
-        _choice("trial.world", self.world, WORLDS)
-        _choice("trial.task", self.task, TASKS)
-        _choice("realign.mode", self.realign.mode, MODES)
-        _choice("realign.sampling", self.realign.sampling, SAMPLING)
-        _choice("realign.batching", self.realign.batching, BATCHING)
-        _choice("realign.pooling", self.realign.pooling, POOLING)
+        check_types(_shallow(self))
         if len(set(self.seeds)) != len(self.seeds):
             raise ConfigError("seeds", f"duplicate seeds in {list(self.seeds)}")
         if self.realign.mode != "none" and not self.languages:
@@ -133,18 +136,66 @@ class TrialConfig:
                               self.sweep_pool)
 
 
-def _check_keys(cls: type, data: dict[str, Any], where: str) -> dict[str, Any]:
-    allowed = [f.name for f in fields(cls)]
-    for key in data:
-        if key not in allowed:
-            raise ConfigError(f"{where}.{key}", "unknown key", allowed)
-    return data
+def check_types(data: dict[str, Any]) -> dict[str, Any]:
+    """A trial's fields (``TrialConfig.to_dict()`` form; sections as tables) checked against their rules:
+    types and closed sets, not the search-space bounds (a trial may go outside any space)."""
+    out: dict[str, Any] = {}
+    top = rules(TrialConfig)
+    for name, value in table("trial", data).items():
+        if name not in top:
+            raise ConfigError(name, "unknown key", list(top))
+        kind = top[name].kind
+        if kind in (RealignParams, FinetuneParams):
+            section = rules(kind)
+            out[name] = {}
+            for key, item in _table(name, value).items():
+                if key not in section:
+                    raise ConfigError(f"{name}.{key}", "unknown key", list(section))
+                out[name][key] = item if item is None and key in UNSET_FIELDS[name] else \
+                    section[key].check(f"{name}.{key}", item, bounds=False)
+        else:
+            out[name] = top[name].check(name, value, bounds=False)
+    return out
 
 
-def _sub(cls: type, data: dict[str, Any], where: str):
-    return cls(**_check_keys(cls, dict(data), where))
+def _table(name: str, value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(name, f"must be a table ([{name}]), got {type(value).__name__}")
+    return value
 
 
-def _choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise ConfigError(name, f"{value!r} is not allowed", allowed)
+def _section(name: str, values: dict[str, Any]) -> RealignParams | FinetuneParams:
+    return (RealignParams if name == "realign" else FinetuneParams)(**values)
+
+
+def _shallow(trial: TrialConfig) -> dict[str, Any]:
+    """The fields of ``trial`` as ``check_types`` reads them (sections as tables)."""
+    return {f.name: asdict(getattr(trial, f.name)) if f.name in ("realign", "finetune") else getattr(trial, f.name)
+            for f in fields(trial)}
+
+
+def read_trial_file(path: Path) -> TrialConfig:
+    """A trial file (``.toml`` or ``.json``: top-level ``TrialConfig`` keys plus ``[realign]`` and
+    ``[finetune]``) as a TrialConfig, its language codes made canonical; every problem is a ConfigError."""
+    if not path.is_file():
+        raise ConfigError("--config", f"{path} does not exist or is not a file")
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix == ".toml":
+            data = tomllib.loads(text)
+        elif path.suffix == ".json":
+            data = json.loads(text)
+        else:
+            raise ConfigError("--config", f"unsupported file type {path.suffix!r}", [".toml", ".json"])
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as err:
+        raise ConfigError("--config", f"{path} is not valid {path.suffix[1:].upper()}: {err}") from None
+    if not isinstance(data, dict):
+        raise ConfigError("--config", f"{path} must hold a table of trial keys")
+    check_types(data)
+    from spaces.catalog import load_catalog
+
+    catalog = load_catalog()  # canonical codes, so realigned-on and held-out targets are recognised
+    for key in ("languages", "targets", "sweep_pool"):
+        if key in data:
+            data[key] = catalog.resolve(data[key], key)
+    return TrialConfig.from_dict(data)

@@ -15,9 +15,6 @@ import pytest
 from spaces import heuristics
 from spaces.catalog import load_catalog
 from spaces.config import (
-    OBJECTIVE_METRICS,
-    SAMPLERS,
-    TRAINABLES,
     SearchConfig,
     define_by_run,
     dump_search_config,
@@ -31,7 +28,8 @@ from spaces.config import (
     warm_start_points,
 )
 from spaces.errors import ConfigError
-from spaces.trial_config import MODES, RealignParams, TrialConfig
+from spaces.trial_config import RealignParams, TrialConfig
+from spaces.vocab import OBJECTIVE_METRICS, REALIGN_MODES, SAMPLERS
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 EXAMPLES = sorted(p.name for p in resources.files("spaces.data").joinpath("examples").iterdir()
@@ -144,11 +142,9 @@ def test_omitted_max_languages_means_everything_available():
     assert cfg.subset.max_languages == len(load_catalog().group("african")) - 1
 
 
-def test_mirrored_constants_match_their_owners():
-    from trainables.metrics import AGGREGATES, OBJECTIVE_GROUPS, SUBSET_VIEWS
-    from trainables.registry import TRAINABLES as REGISTERED
+def test_objective_metrics_are_the_fixed_groups_and_the_costs():
+    from spaces.vocab import AGGREGATES, OBJECTIVE_GROUPS, SUBSET_VIEWS
 
-    assert set(TRAINABLES) == set(REGISTERED)
     # every objective is a fixed target group the trainables report; no subset-dependent view is one
     assert set(OBJECTIVE_METRICS) == {*OBJECTIVE_GROUPS, "n_languages", "n_pairs"}
     assert set(OBJECTIVE_GROUPS) <= set(AGGREGATES) and not set(SUBSET_VIEWS) & set(OBJECTIVE_METRICS)
@@ -535,7 +531,7 @@ def test_ray_optuna_search_suggests_resolvable_nested_configs():
 
 
 def test_modes_listed_match_trial_config():
-    assert set(MODES) == {"none", "before", "joint"} and "tpe" in SAMPLERS
+    assert set(REALIGN_MODES) == {"none", "before", "joint"} and "tpe" in SAMPLERS
 
 
 # ------------------------------------------------------------------------------------------- lists

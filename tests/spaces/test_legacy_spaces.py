@@ -1,0 +1,35 @@
+"""Run folders saved before the config module was split still resume: their pickled search space (as Ray
+keeps it in the experiment state) unpickles and samples exactly what a fresh one does.
+
+The fixture was written by realign-search at de95d93: ``pickle.dumps({"default": SearchSpace(default),
+"mask": SearchSpace(mask.toml)})`` with ``search.driver.SearchSpace``, after the subset's cached
+properties were computed, as a sweep leaves them.
+"""
+
+from __future__ import annotations
+
+import pickle
+from importlib import resources
+from pathlib import Path
+
+import optuna
+import pytest
+
+from spaces.config import SearchSpace, load_search_config
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "legacy" / "search_spaces_de95d93.pkl"
+SOURCES = {"default": None, "mask": resources.files("spaces.data").joinpath("examples", "mask.toml")}
+
+
+@pytest.mark.parametrize("name", list(SOURCES))
+def test_an_old_pickled_space_samples_what_a_fresh_one_does(name):
+    old = pickle.loads(FIXTURE.read_bytes())[name]
+    fresh = SearchSpace(load_search_config(SOURCES[name]))
+    assert isinstance(old, SearchSpace) and old.cfg == fresh.cfg
+    assert old.warm_start_points() == fresh.warm_start_points()
+    picks = []
+    for space in (old, fresh):
+        study = optuna.create_study(directions=["maximize", "minimize"],
+                                    sampler=optuna.samplers.RandomSampler(seed=3))
+        picks.append([space(study.ask()) for _ in range(5)])
+    assert picks[0] == picks[1]
