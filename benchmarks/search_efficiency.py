@@ -1,11 +1,11 @@
 """Search efficiency: hypervolume of the Pareto front after n trials, ours vs random search vs exhaustive.
 
-The objective is the product's cheap fidelity, the proxy (``trainables.proxy.proxy_metrics``): maximise
+The objective is the product's cheap fidelity, the proxy (``trainables.units.proxy.result``): maximise
 predicted ``unseen_lrl``, minimise ``n_languages``, on a 12-language pool (the 65-language pool minus
 53 ``must_exclude`` languages, so every constraint and heuristic of ``spaces.config`` applies as in a
 real sweep). Each trial follows the product's code path without Ray: the same Optuna sampler
-(``search.driver.make_sampler``), warm start (``points_to_evaluate`` -> ``study.enqueue_trial``, as
-Ray's ``OptunaSearch`` does), define-by-run space and ``resolve_trial`` (``search.driver.SearchSpace``),
+(``search.samplers.make_sampler``), warm start (``points_to_evaluate`` -> ``study.enqueue_trial``, as
+Ray's ``OptunaSearch`` does), define-by-run space and ``resolve_trial`` (``spaces.config.SearchSpace``),
 then the proxy, told back through Optuna's ask/tell.
 
 Exhaustive = all 2^12 - 1 non-empty subsets scored by the proxy: the true front of this problem. Every
@@ -26,11 +26,12 @@ if __package__ in (None, ""):
 
 from benchmarks import _common
 from search.pareto import hypervolume_2d, pareto_front
+from spaces.vocab import Objective
 
 # Four resource classes, eight families, seven scripts; five of them low-resource (Joshi <= 2).
 POOL = ("de", "ru", "hi", "ar", "ja", "id", "ta", "swh_Latn", "yor_Latn", "hau_Latn", "amh_Ethi", "mya_Mymr")
-OBJECTIVES = ("unseen_lrl", "n_languages")
-MODES = ("max", "min")
+OBJECTIVES = (Objective("unseen_lrl", "max"), Objective("n_languages", "min"))
+MODES = tuple(o.mode for o in OBJECTIVES)  # of each objective, in order
 TRIAL_COUNTS = (10, 20, 30, 50)
 WARM_STRATEGIES = ("most_uriel_en", "least_uriel_en", "most_family_en", "most_distinct_script")
 
@@ -66,7 +67,7 @@ def search_config(variant: Variant, seed: int, model: str, task: str, warm_sizes
         "subset": {"encoding": variant.encoding, "pool": "all", "must_exclude": outside,
                    "strategies": list(WARM_STRATEGIES) + (["random"] if variant.encoding == "strategy" else []),
                    "min_languages": 1},
-        "search": {"sampler": variant.sampler, "objectives": [f"{m}:{d}" for m, d in zip(OBJECTIVES, MODES)],
+        "search": {"sampler": variant.sampler, "objectives": [str(o) for o in OBJECTIVES],
                    "num_samples": max(TRIAL_COUNTS), "warm_start": variant.warm_start,
                    "warm_start_sizes": list(warm_sizes), "seed": seed},
     }, source="benchmarks/search_efficiency.py")
@@ -74,18 +75,19 @@ def search_config(variant: Variant, seed: int, model: str, task: str, warm_sizes
 
 def objective_values(cfg, sampled: dict) -> tuple[float, float]:
     """What one trial reports, through the product's path: resolve the sampled point, run the proxy."""
-    from search.driver import SearchSpace
-    from trainables.proxy import proxy_metrics
+    from spaces.config import SearchSpace
+    from trainables.units.proxy import result
 
-    metrics = proxy_metrics(SearchSpace(cfg).resolve(sampled))
-    return metrics[OBJECTIVES[0]], float(metrics[OBJECTIVES[1]])
+    metrics = result(SearchSpace(cfg).resolve(sampled))
+    return metrics[OBJECTIVES[0].metric], float(metrics[OBJECTIVES[1].metric])
 
 
 def run_search(cfg, n_trials: int) -> list[tuple[float, float]]:
     """``n_trials`` trials of the configured Optuna search, in order, as (unseen_lrl, n_languages)."""
     import optuna
 
-    from search.driver import SearchSpace, make_sampler
+    from search.samplers import make_sampler
+    from spaces.config import SearchSpace
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     space = SearchSpace(cfg)
@@ -114,11 +116,11 @@ def exhaustive(cfg) -> list[tuple[float, float]]:
 def reference_point(cfg) -> tuple[float, float]:
     """(baseline unseen_lrl, pool size + 1): shared by every hypervolume in the table."""
     from spaces.trial_config import RealignParams, TrialConfig
-    from trainables.proxy import proxy_metrics
+    from trainables.units.proxy import result
 
     exp = cfg.experiment
     baseline = TrialConfig(world=exp.world, model=exp.model, task=exp.task, realign=RealignParams(mode="none"))
-    return proxy_metrics(baseline.to_dict())[OBJECTIVES[0]], float(len(cfg.subset.available) + 1)
+    return result(baseline.to_dict())[OBJECTIVES[0].metric], float(len(cfg.subset.available) + 1)
 
 
 def hypervolume(points: Sequence[tuple[float, float]], reference: tuple[float, float]) -> float:

@@ -140,7 +140,7 @@ def measure_ray(n: int, repeats: int, quick: bool, languages: Sequence[str], wor
     """Seconds per trial: n trials through a Tuner vs n direct calls, alternated ``repeats`` times."""
     from ray import tune
 
-    from search.driver import quiet_output, start_ray
+    from search.engines.ray_tune import quiet_output, start_ray
     from trainables.registry import get_trainable
     from trainables.trial import run_trial
 
@@ -162,7 +162,7 @@ def measure_ray(n: int, repeats: int, quick: bool, languages: Sequence[str], wor
     ray_start = time.perf_counter() - started
     trainable = tune.with_resources(get_trainable("realign"), {"cpu": 1})
     if world is not None:  # tests: the injected world must travel to the worker
-        from trainables.trainable import tune_trial
+        from trainables.units.realign import tune_trial
 
         trainable = tune.with_resources(tune.with_parameters(tune_trial, world=world), {"cpu": 1})
     blocks = {"tuner": 0, "direct": 0}

@@ -14,9 +14,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from spaces.errors import ConfigError
+from spaces.formats import json_safe
+
+if TYPE_CHECKING:
+    from search.report import TrialRecord
 
 
 @dataclass
@@ -52,12 +56,10 @@ class Comparison:
             item["aggregates"] = {k: {"ours": a, "paper": b} for k, (a, b) in t.aggregates.items()}
             item["mean_abs_diff_points"] = t.mean_abs_diff
             out["trials"].append(item)
-        from trainables.published_commands import nan_to_none
-
-        return nan_to_none(out)
+        return json_safe(out)
 
 
-def compare_trials(model: str, task: str, trials: Sequence[Any], sweep_pool: Sequence[str] = ()) -> Comparison:
+def compare_trials(model: str, task: str, trials: Sequence[TrialRecord], sweep_pool: Sequence[str] = ()) -> Comparison:
     """Compare finished ``search.report.TrialRecord``s with the paper; ConfigError if none is comparable.
 
     ``sweep_pool`` is what the run's trials could realign on (its ``heldout`` group); empty = all 65."""
@@ -105,7 +107,7 @@ def compare_trials(model: str, task: str, trials: Sequence[Any], sweep_pool: Seq
 def compare_run(run_dir: str, trial_ids: Sequence[str] = ()) -> Comparison:
     """``compare_trials`` on the finished trials of the sweep in ``run_dir`` (optionally only ``trial_ids``)."""
     from search.report import collect_trials, heuristic_names
-    from search.resume import check_run_dir, load_saved_config, normalise_run_dir
+    from search.run_files import check_run_dir, load_saved_config, normalise_run_dir
     from spaces.config import warm_start_points
 
     run_dir = normalise_run_dir(run_dir)

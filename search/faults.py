@@ -14,7 +14,8 @@ import time
 import traceback
 from pathlib import Path
 
-from spaces.errors import DiskFullError, format_bytes, free_bytes
+from spaces.errors import DiskFullError, free_bytes
+from spaces.formats import format_bytes
 
 LOG_NAME = "realign-search.log"
 
@@ -28,7 +29,7 @@ def free_space(path: str) -> str:
 
 def resumable(run_dir: str | None) -> bool:
     """Whether ``run_dir`` holds a sweep ``resume`` can continue (Ray's ``tuner.pkl``; remote: assumed)."""
-    from search.driver import is_uri
+    from search.run_files import is_uri
 
     return bool(run_dir) and (is_uri(run_dir) or Path(run_dir, "tuner.pkl").is_file())
 
@@ -50,7 +51,7 @@ def log_candidates(run_dir: str | None) -> list[tuple[Path, str]]:
     """Where a traceback may go, in order, with how the paragraph names the place."""
     from platformdirs import user_log_dir
 
-    from search.driver import is_uri
+    from search.run_files import is_uri
 
     places = []
     if run_dir and not is_uri(run_dir) and Path(run_dir).is_dir():

@@ -26,7 +26,8 @@ from typing import Any
 
 from ray.tune import Callback
 
-from search.pareto import Objective, pareto_front
+from search.pareto import pareto_front
+from spaces.vocab import Objective
 from trainables.checkpoints import CHECKPOINT_PREFIX
 
 logger = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ def prune_run(run_dir: str, policy: str, objectives: Sequence[Objective]) -> set
 
     from ray.tune import ExperimentAnalysis
 
-    from search.driver import is_uri
+    from search.run_files import is_uri
 
     trials = ExperimentAnalysis(run_dir).trials
     gone = prune(trials, policy, objectives)

@@ -6,14 +6,15 @@ the objectives, the subset it realigned on, how long it took, or why it failed.
 
 from __future__ import annotations
 
-import math
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
 from ray.tune import Callback
 
-from search.pareto import Objective
+from spaces.config import SearchSpace
+from spaces.formats import fmt_number
+from spaces.vocab import Objective
 
 MAX_SHOWN_LANGUAGES = 12
 
@@ -22,12 +23,6 @@ def format_languages(languages: Sequence[str]) -> str:
     shown = ",".join(languages[:MAX_SHOWN_LANGUAGES])
     more = len(languages) - MAX_SHOWN_LANGUAGES
     return f"[{shown}{f',+{more}' if more > 0 else ''}]"
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return "nan" if math.isnan(value) else f"{value:.4g}"
-    return str(value)
 
 
 def error_reason(trial: Any) -> str:
@@ -44,7 +39,7 @@ def error_reason(trial: Any) -> str:
 class TrialProgress(Callback):
     """Prints ``[done/total] trial ID ok|FAILED ...`` when a trial completes or errors."""
 
-    def __init__(self, space: Any, objectives: Sequence[Objective], total: int | None = None,
+    def __init__(self, space: SearchSpace, objectives: Sequence[Objective], total: int | None = None,
                  stream: TextIO | None = None) -> None:
         self.space = space
         self.objectives = list(objectives)
@@ -68,9 +63,9 @@ class TrialProgress(Callback):
 
     def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         result = trial.last_result or {}
-        scores = " ".join(f"{o.metric}={_fmt(result.get(o.metric))}" for o in self.objectives)
+        scores = " ".join(f"{o.metric}={fmt_number(result.get(o.metric), missing='None')}" for o in self.objectives)
         extra = "" if any(o.metric == "n_languages" for o in self.objectives) else \
-            f" n_languages={_fmt(result.get('n_languages'))}"
+            f" n_languages={fmt_number(result.get('n_languages'), missing='None')}"
         seconds = result.get("time_total_s")
         took = f" {seconds:.1f}s" if isinstance(seconds, (int, float)) else ""
         print(f"{self._count(trials, trial)} trial {trial.trial_id} ok     {scores}{extra} "

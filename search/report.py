@@ -26,8 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from search.atomic import atomic_output, atomic_write
-from search.pareto import Objective, hypervolume_2d, pareto_front
-from spaces.config import flatten_params
+from search.pareto import hypervolume_2d, pareto_front
+from spaces.config import SearchConfig, flatten_params
+from spaces.formats import fmt_number, json_safe
+from spaces.vocab import Objective
 
 REPORT_DIR = "report"
 
@@ -184,14 +186,6 @@ def _better(a: float, b: float, mode: str) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------- writing
-def _num(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return "nan" if math.isnan(value) else f"{value:.4g}"
-    return str(value)
-
-
 def _langs(languages: Sequence[str], limit: int = 20) -> str:
     shown = ", ".join(languages[:limit])
     return shown + (f" (+{len(languages) - limit})" if len(languages) > limit else "") if languages else "(none)"
@@ -204,10 +198,10 @@ def _table(rows: list[list[str]], header: list[str]) -> list[str]:
 
 
 def _trial_row(t: TrialRecord, objectives: Sequence[Objective]) -> list[str]:
-    hparams = ", ".join(f"{k}={_num(v)}" for k, v in sorted(t.params.items())) or "-"
+    hparams = ", ".join(f"{k}={fmt_number(v)}" for k, v in sorted(t.params.items())) or "-"
     marks = "all pool" if t.all_pool else (t.heuristic or "")
-    return [_num(t.metrics.get("n_languages", len(t.languages))), _langs(t.languages),
-            *[_num(t.value(o.metric)) for o in objectives if o.metric != "n_languages"],
+    return [fmt_number(t.metrics.get("n_languages", len(t.languages))), _langs(t.languages),
+            *[fmt_number(t.value(o.metric)) for o in objectives if o.metric != "n_languages"],
             hparams, t.trial_id + (f" ({marks})" if marks else "")]
 
 
@@ -221,7 +215,7 @@ def markdown(report: Report, title: str, with_plots: bool = True) -> str:
               + ", ".join(f"{o.metric} ({o.mode})" for o in objs) + ".", ""]
     if report.hypervolume is not None:
         lines += [f"Hypervolume: {report.hypervolume:.6g} (reference point "
-                  + ", ".join(f"{o.metric}={_num(r)}" for o, r in zip(objs, report.reference)) + ").", ""]
+                  + ", ".join(f"{o.metric}={fmt_number(r)}" for o, r in zip(objs, report.reference)) + ").", ""]
     lines += ["## Pareto front", "", *_table([_trial_row(t, objs) for t in report.front], header), ""]
     if with_plots:
         lines += ["![score vs number of languages](front.png)", "", "![per-language scores](heatmap.png)", ""]
@@ -244,19 +238,8 @@ def to_json(report: Report) -> dict[str, Any]:
         "front": [t.trial_id for t in report.front],
         "best_per_size": {str(k): t.trial_id for k, t in report.best_per_size.items()},
         "failed": [{"trial_id": t.trial_id, "languages": t.languages, "reason": t.error} for t in report.failed],
-        "trials": [_json_safe(asdict(t)) for t in report.trials],
+        "trials": [json_safe(asdict(t)) for t in report.trials],
     }
-
-
-def _json_safe(value: Any) -> Any:
-    """NaN is not JSON: write null (a missing aggregate, see trainables.metrics)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    return value
 
 
 def plot_front(report: Report, path: Path) -> None:
@@ -325,7 +308,7 @@ def plot_heatmap(report: Report, path: Path) -> None:
             ax.scatter(*zip(*inside), s=6, color="white", edgecolors="black", linewidths=0.3)
         ax.set_yticks(range(len(targets)), targets, fontsize=7)
         ax.set_xticks(range(len(members)),
-                      [f"k={_num(t.metrics.get('n_languages', len(t.languages)))}\n{t.trial_id[-5:]}" for t in members],
+                      [f"k={fmt_number(t.metrics.get('n_languages', len(t.languages)))}\n{t.trial_id[-5:]}" for t in members],
                       fontsize=7)
     else:
         ax.text(0.5, 0.5, "no per-language scores on the front", ha="center", va="center")
@@ -365,7 +348,7 @@ def write_report(report: Report, out_dir: Path, title: str) -> ReportFiles:
     return files
 
 
-def heuristic_names(cfg: Any) -> dict[tuple[str, ...], str]:
+def heuristic_names(cfg: SearchConfig) -> dict[tuple[str, ...], str]:
     """The warm-start label (``most_uriel_en@5``, ``paper:most_uriel_en@10``) of each subset a warm-start
     point realigns on, also under the mask encoding (whose points carry only ``lang/`` flags)."""
     from spaces.config import warm_start_subsets
@@ -373,10 +356,10 @@ def heuristic_names(cfg: Any) -> dict[tuple[str, ...], str]:
     return {languages: label for label, languages in reversed(warm_start_subsets(cfg)) if label != "baseline"}
 
 
-def report_run(run_dir: str, out_dir: str | Path | None = None, *, cfg: Any | None = None) -> tuple[Report, ReportFiles]:
+def report_run(run_dir: str, out_dir: str | Path | None = None, *,
+               cfg: SearchConfig | None = None) -> tuple[Report, ReportFiles]:
     """Read the sweep in ``run_dir`` and write its report (default ``RUN_DIR/report``; a URI run needs --out)."""
-    from search.driver import is_uri, objectives_of
-    from search.resume import check_run_dir, load_saved_config, normalise_run_dir
+    from search.run_files import check_run_dir, is_uri, load_saved_config, normalise_run_dir
     from spaces.config import warm_start_points
     from spaces.errors import ConfigError
 
@@ -385,11 +368,11 @@ def report_run(run_dir: str, out_dir: str | Path | None = None, *, cfg: Any | No
     if out_dir is None and is_uri(run_dir):
         raise ConfigError("--out", f"{run_dir!r} is remote; give a local --out directory for the report")
     cfg = cfg if cfg is not None else load_saved_config(run_dir)
-    sampled = [spec.name for spec in cfg.specs() if spec.sampled]
+    sampled = [spec.name for spec in cfg.sampled()]
     trials = collect_trials(run_dir, warm_points=warm_start_points(cfg), heuristic_names=heuristic_names(cfg),
                             pool_size=len(cfg.subset.available),
                             sampled_params=sampled)
-    report = analyse(trials, objectives_of(cfg))
+    report = analyse(trials, cfg.search.objectives)
     out = Path(out_dir) if out_dir is not None else Path(run_dir, REPORT_DIR)
     title = f"Sweep report: {run_dir.rstrip('/').rsplit('/', 1)[-1]}"
     return report, write_report(report, out, title)

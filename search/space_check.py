@@ -20,9 +20,9 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass
-from typing import Any
-
-from spaces.errors import ConfigError, format_bytes, free_bytes
+from spaces.config import ParamSpace, SearchConfig
+from spaces.errors import ConfigError, free_bytes
+from spaces.formats import format_bytes
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class SpaceEstimate:
                 f"\"{self.policy}\")")
 
 
-def running_trials(cfg: Any, local: bool) -> int:
+def running_trials(cfg: SearchConfig, local: bool) -> int:
     """Trials that can run at once: the concurrency cap, the sample count and, locally, the CPUs."""
     s = cfg.search
     running = min(s.max_concurrent, s.num_samples)
@@ -63,7 +63,7 @@ def running_trials(cfg: Any, local: bool) -> int:
     return max(1, running)
 
 
-def estimate(cfg: Any, local: bool = True) -> SpaceEstimate | None:
+def estimate(cfg: SearchConfig, local: bool = True) -> SpaceEstimate | None:
     """The sweep's checkpoint footprint; None for trainables that write no checkpoints."""
     if cfg.experiment.trainable != "realign":
         return None
@@ -79,19 +79,14 @@ def estimate(cfg: Any, local: bool = True) -> SpaceEstimate | None:
                          *kept, cfg.search.keep_models)
 
 
-def _values(space: Any, name: str) -> set:
+def _values(space: ParamSpace, name: str) -> set:
     """Every value a hyperparameter may take: the fixed value, the choices, or a range's bounds."""
-    spec = space.get(name)
-    if spec.kind == "fixed":
-        return {spec.value}
-    if spec.kind == "choice":
-        return set(spec.choices)
-    return {spec.low, spec.high}
+    return space.get(name).values()
 
 
-def check_space(cfg: Any, storage_path: str, local: bool = True) -> str | None:
+def check_space(cfg: SearchConfig, storage_path: str, local: bool = True) -> str | None:
     """Raise ConfigError when the disk is clearly too small; return a warning when it may be."""
-    from search.driver import is_uri
+    from search.run_files import is_uri
 
     sweep = estimate(cfg, local)
     if sweep is None:

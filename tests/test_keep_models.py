@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from search.keep import KeepModels, kept, prune
-from search.pareto import Objective
+from spaces.vocab import Objective
 from spaces.config import parse_search_config
 from spaces.errors import ConfigError
 

@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from search.pareto import Objective
+from spaces.vocab import Objective
 from search.report import TrialRecord, analyse, markdown, reference_point, write_report
 
 OBJECTIVES = [Objective("unseen_lrl", "max"), Objective("n_languages", "min")]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from search import driver
+from search.engines import ray_tune
 from search.cli import main
 from test_search_support import MINIMAL_TOML
 
@@ -18,10 +18,7 @@ def ray_must_not_start(monkeypatch):
     def tripwire(*args, **kwargs):
         raise AssertionError("Ray was started before the input was validated")
 
-    monkeypatch.setattr(driver, "start_ray", tripwire)
-    import search.resume
-
-    monkeypatch.setattr(search.resume, "start_ray", tripwire)
+    monkeypatch.setattr(ray_tune, "start_ray", tripwire)  # the one place run and resume start Ray
 
 
 def _config(tmp_path: Path, text: str = MINIMAL_TOML) -> Path:

@@ -10,10 +10,11 @@ from dataclasses import replace
 import optuna
 import pytest
 
-from search.driver import (
-    SearchSpace, make_sampler, make_scheduler, make_searcher, make_trainable, objectives_of, plan_run,
-)
-from spaces.config import load_search_config, warm_start_points
+from search.driver import plan_run
+from search.engines.ray_tune import make_scheduler, make_searcher, make_trainable
+from search.samplers import make_sampler
+from spaces.config import SearchSpace, load_search_config, warm_start_points
+from spaces.vocab import Objective
 from test_search_support import POOL, fake_trainable, write_config
 
 
@@ -101,7 +102,7 @@ def test_resources_follow_config(cfg):
 
 
 def test_objectives_parsed_from_config(cfg):
-    assert [(o.metric, o.mode) for o in objectives_of(cfg)] == [("unseen_lrl", "max"), ("n_languages", "min")]
+    assert [(o.metric, o.mode) for o in cfg.search.objectives] == [("unseen_lrl", "max"), ("n_languages", "min")]
 
 
 def test_plan_creates_nothing(cfg, tmp_path):
@@ -119,8 +120,8 @@ def test_progress_lines(tmp_path):
     error = tmp_path / "error.txt"
     error.write_text("Traceback (most recent call last):\n  ...\nRuntimeError: NaN loss\n")
     out = io.StringIO()
-    cb = TrialProgress(SearchSpace(None), objectives_of(SimpleNamespace(search=SimpleNamespace(
-        objectives=("unseen_lrl:max", "n_languages:min")))), total=4, stream=out)
+    cb = TrialProgress(SearchSpace(None), [Objective.parse("unseen_lrl:max"), Objective.parse("n_languages:min")],
+                       total=4, stream=out)
     done = SimpleNamespace(trial_id="t1", status="TERMINATED")
     ok = SimpleNamespace(trial_id="t2", status="RUNNING", config={"languages": ["sw", "yo"]},
                          last_result={"unseen_lrl": 0.61234, "n_languages": 2, "time_total_s": 12.34})

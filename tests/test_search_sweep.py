@@ -28,7 +28,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 def ray_session():
     import ray
 
-    from search.driver import start_ray
+    from search.engines.ray_tune import start_ray
 
     start_ray(None, num_cpus=2)
     yield

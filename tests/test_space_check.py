@@ -10,7 +10,7 @@ import pytest
 
 import search.space_check as space_check
 from _fake_world import fake_world
-from search import driver
+from search.engines import ray_tune
 from search.cli import main
 from search.space_check import check_space, estimate
 from spaces.config import load_search_config, parse_search_config
@@ -122,7 +122,7 @@ def test_a_small_temp_folder_is_refused(monkeypatch, tmp_path):
 
 
 def test_run_refuses_before_ray_starts(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(driver, "start_ray", lambda *a, **k: pytest.fail("Ray started before the check"))
+    monkeypatch.setattr(ray_tune, "start_ray", lambda *a, **k: pytest.fail("Ray started before the check"))
     _free(monkeypatch, 1 << 20, tmp_path / "runs")
     config = tmp_path / "space.toml"
     config.write_text(MINIMAL_TOML)
@@ -139,7 +139,7 @@ def test_the_issue_reproduction_is_refused_on_a_real_3_mib_disk(tmp_path, capsys
     done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(disk)], capture_output=True)
     if done.returncode != 0:
         pytest.skip("cannot mount a tmpfs here (needs root); test_run_refuses_before_ray_starts covers this")
-    monkeypatch.setattr(driver, "start_ray", lambda *a, **k: pytest.fail("Ray started before the check"))
+    monkeypatch.setattr(ray_tune, "start_ray", lambda *a, **k: pytest.fail("Ray started before the check"))
     try:
         code = main(["run", "--num-samples", "4", "--storage-path", str(disk), "--name", "full"])
         err = capsys.readouterr().err

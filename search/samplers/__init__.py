@@ -1,0 +1,22 @@
+"""Optuna samplers by name: one module per sampler, found by its name (``search.samplers.<name>``).
+
+Each module has ``make(seed) -> optuna.samplers.BaseSampler``; the names a search space may use are
+``spaces.vocab.SAMPLERS``. A new sampler is a module here and a name there, nothing else: modules are
+imported only when chosen (like Ray Tune's searcher registry), so one sampler's optional dependency
+never burdens the others.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from spaces.config import SearchConfig
+
+if TYPE_CHECKING:
+    import optuna
+
+
+def make_sampler(cfg: SearchConfig) -> optuna.samplers.BaseSampler:
+    """The configured sampler (``search.sampler``), seeded with ``search.seed``."""
+    return importlib.import_module(f"{__name__}.{cfg.search.sampler}").make(seed=cfg.search.seed)

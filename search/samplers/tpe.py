@@ -1,0 +1,9 @@
+"""Optuna's TPE (multivariate off, Optuna's defaults): the default sampler."""
+
+from __future__ import annotations
+
+import optuna
+
+
+def make(seed: int) -> optuna.samplers.BaseSampler:
+    return optuna.samplers.TPESampler(seed=seed)
