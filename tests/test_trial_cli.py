@@ -11,7 +11,7 @@ from _fake_world import fake_world
 from search.cli import main
 from spaces.errors import ConfigError
 from trainables import trial as trial_mod
-from trainables.commands import DEFAULT_TRIAL, load_trial_file
+from search.cli.trial import DEFAULT_TRIAL, load_trial_file
 
 GOOD = """
 languages = ["de", "yor"]

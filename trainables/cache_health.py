@@ -30,10 +30,9 @@ from pathlib import Path
 from typing import TypeVar
 
 from spaces.errors import CacheEntryError, ConfigError, as_disk_full
-from trainables.cache import cache_dir
+from trainables.cache import DAMAGED, cache_dir
 
 T = TypeVar("T")
-DAMAGED = "damaged"  # CACHE/damaged/<area>-<entry>-<time>: entries moved aside
 REASON_FILE = "DAMAGE.txt"
 CLEAR_COMMANDS = {"tinyworld": "realign-search cache clear --world", "real": "realign-search cache clear --world",
                   "tokenised": "realign-search cache clear --tokenised"}

@@ -1,8 +1,9 @@
-"""The ``realign-search`` command line.
+"""The ``realign-search`` command line: one module per command in this package, wired together here.
 
-Each area of the product registers its own subcommands (``register(subparsers)`` in its
-``commands`` module); this file only wires them together and makes sure no command ends in a
-traceback: a ConfigError is one paragraph and exit status 2 (bad input never leaves a half-made run);
+Each command module has ``register(subparsers)``, which adds its parser and sets ``func`` to a callable
+``(args) -> exit status`` (``search.cli.common.command``); ``COMMANDS`` lists them in ``--help`` order.
+Command modules print; the library under them only returns values and raises. This file makes sure no
+command ends in a traceback: a ConfigError is one paragraph and exit status 2 (bad input never leaves a half-made run);
 a full disk, a cache entry that cannot be rebuilt, or anything unexpected is one paragraph and exit
 status 1, the unexpected with its traceback in a log file (``search.faults``). A command that knows its
 run folder sets ``args.run_dir``: the log goes there.
@@ -16,15 +17,9 @@ from collections.abc import Sequence
 
 from spaces.errors import CacheEntryError, ConfigError
 
-# Modules that contribute subcommands, in the order their commands appear in --help.
-COMMAND_MODULES = (
-    "spaces.commands",          # select, diversity, paper-subsets
-    "trainables.world_commands",  # world build
-    "trainables.commands",      # trial
-    "search.commands",          # run, resume, report
-    "trainables.cache_commands",  # cache info, cache clear
-    "trainables.published_commands",  # study
-)
+# One module per command (search.cli.<module>), in the order the commands appear in --help.
+COMMANDS = ("select", "diversity", "paper_subsets", "world", "trial", "run", "resume", "report", "check",
+            "compare", "cache", "study")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,8 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Search language subsets and realignment hyperparameters for multilingual encoders.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+    for name in COMMANDS:
+        importlib.import_module(f"{__name__}.{name}").register(sub)
     return parser
 
 
@@ -63,7 +58,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(disk_full_paragraph(args.command, full, run_dir) if full is not None
               else unexpected_paragraph(args.command, err, run_dir), file=sys.stderr)
         return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

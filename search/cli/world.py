@@ -1,4 +1,4 @@
-"""``realign-search world ...``: build or inspect the embedded tiny world ahead of a sweep.
+"""``realign-search world build | info``: build or inspect the embedded tiny world ahead of a sweep.
 
 Building ahead is optional (the world builds itself on first use) but lets a cluster warm its shared
 cache once instead of every worker racing to do it.
@@ -9,22 +9,21 @@ from __future__ import annotations
 import argparse
 import json
 
+from search.cli.common import command
+from spaces.errors import ConfigError
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     world = subparsers.add_parser("world", help="build or inspect the embedded tiny world")
     sub = world.add_subparsers(dest="world_command", required=True, metavar="ACTION")
-    build = sub.add_parser("build", help="generate the data and pretrain the tiny encoder (cached)")
+    build = command(sub, "build", _build, help="generate the data and pretrain the tiny encoder (cached)")
     build.add_argument("--seed", type=int, default=0, help="world seed (default 0)")
     build.add_argument("--force", action="store_true", help="rebuild even if the cache holds it")
-    build.set_defaults(func=_build)
-    info = sub.add_parser("info", help="print where a built world lives and what it holds")
+    info = command(sub, "info", _info, help="print where a built world lives and what it holds")
     info.add_argument("--seed", type=int, default=0)
-    info.set_defaults(func=_info)
 
 
 def _check_seed(seed: int) -> None:
-    from spaces.errors import ConfigError
-
     if seed < 0:
         raise ConfigError("--seed", f"{seed} is not a non-negative integer")
 
