@@ -95,7 +95,7 @@ def test_chance_value_is_the_exact_mean_over_all_subsets():
 
 
 def test_our_heuristics_optimise_the_criterion_at_least_as_well_as_the_papers_lists():
-    from spaces.commands import overlap_rows
+    from search.cli.paper_subsets import overlap_rows
 
     rows = overlap_rows()
     assert len(rows) >= 25
@@ -165,7 +165,7 @@ def test_paper_strategy_under_a_pair_budget_is_cut_to_fit():
 
 def test_published_trainable_replays_the_default_warm_starts():
     """The paper's lists are what it measured, so the replay fidelity can evaluate every warm start."""
-    from trainables.published.replay import published_metrics
+    from trainables.units.published import result as published_metrics
 
     data = copy.deepcopy({"experiment": {"trainable": "published", "world": "real", "model": "xlmr", "task": "pos"},
                           "subset": {"strategies": ["most_uriel_en", "most_distinct_script", "random"]},

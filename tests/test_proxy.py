@@ -10,6 +10,7 @@ from spaces.errors import ConfigError
 from spaces.trial_config import RealignParams, TrialConfig
 from spaces.typology import load_typology
 from trainables.published.replay import replay
+from trainables.units import proxy as proxy_unit
 
 XLMR = "xlm-roberta-base"
 
@@ -76,7 +77,7 @@ def test_trainable_reports_the_replay_schema(monkeypatch):
     reported = []
     monkeypatch.setattr("ray.tune.report", lambda metrics, **_: reported.append(metrics))
     sub = proxy.measured_subsets(XLMR, "nli")[0]
-    proxy.proxy_trainable(TrialConfig(languages=sub.languages, world="real", model=XLMR, task="nli").to_dict())
+    proxy_unit.trainable(TrialConfig(languages=sub.languages, world="real", model=XLMR, task="nli").to_dict())
     (metrics,) = reported
     measured = replay(XLMR, "nli", sub.languages).mean
     assert set(metrics) - {"n_languages", "n_pairs", "phase"} == set(measured)
@@ -88,7 +89,7 @@ def test_refusals_name_the_field():
     with pytest.raises(ConfigError, match="pcm cannot be realignment"):
         proxy.predict(XLMR, "pos", ["af", "pcm"])
     with pytest.raises(ConfigError, match="realign.mode"):
-        proxy.proxy_metrics(TrialConfig(languages=("af",), model=XLMR, task="pos",
+        proxy_unit.result(TrialConfig(languages=("af",), model=XLMR, task="pos",
                                         realign=RealignParams(mode="joint")).to_dict())
     with pytest.raises(ConfigError, match="task"):
         proxy.predict(XLMR, "qa", ["af"])
@@ -97,4 +98,4 @@ def test_refusals_name_the_field():
 def test_registry_names_resolve_to_the_proxy():
     from trainables.registry import get_trainable
 
-    assert get_trainable("proxy") is proxy.proxy_trainable
+    assert get_trainable("proxy") is proxy_unit.trainable

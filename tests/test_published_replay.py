@@ -11,10 +11,12 @@ import pytest
 from spaces.catalog import load_catalog
 from spaces.errors import ConfigError
 from spaces.trial_config import RealignParams, TrialConfig
-from trainables.metrics import AGGREGATES
+from spaces.vocab import AGGREGATES
 from trainables.published import build
 from trainables.published.data import benchmark_order, load_runs, primary_scores, result_metrics
-from trainables.published.replay import published_metrics, published_trainable, replay
+from trainables.published.replay import replay
+from trainables.units.published import result as published_metrics
+from trainables.units.published import trainable as published_trainable
 
 SOURCE = Path(__file__).resolve().parents[2] / "shared" / "published"
 needs_source = pytest.mark.skipif(not (SOURCE / "results").is_dir(),

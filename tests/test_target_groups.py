@@ -1,7 +1,7 @@
 """Target groups: every objective averages a target set fixed for the sweep, never one the subset moves.
 
 Hand-computed groups on a small example, then the property for every trainable's metric path (realign =
-``TrialRun.metrics``, published = ``result_metrics``, proxy = ``proxy_metrics`` with its predictions held
+``TrialRun.metrics``, published = ``result_metrics``, proxy = ``trainables.units.proxy.result`` with its predictions held
 fixed): with per-language scores fixed, no objective changes whatever the subset; and the case that the
 old, subset-dependent definition got wrong.
 """
@@ -16,11 +16,12 @@ import pytest
 
 from spaces.catalog import load_catalog
 from spaces.config import load_search_config, resolve_trial
-from spaces.targets import OBJECTIVE_GROUPS, SUBSET_VIEWS, group_members, groups_of
+from spaces.targets import group_members, groups_of
 from spaces.trial_config import RealignParams, TrialConfig
-from trainables.metrics import AGGREGATES, aggregate
+from spaces.vocab import AGGREGATES, OBJECTIVE_GROUPS, SUBSET_VIEWS
+from trainables.metrics import aggregate
 from trainables.published.data import result_metrics
-from trainables.published.replay import mean_scores, measured_subsets
+from trainables.published.replay import measurement
 from trainables.trial import Progress, TrialRun
 
 SCORES = {"en": 0.95, "de": 0.8, "hau_Latn": 0.3, "yor_Latn": 0.5, "pcm": 0.4, "swh_Latn": 0.6}
@@ -74,8 +75,7 @@ def _assert_objectives_fixed(results: list[dict]) -> None:
 
 
 def _baseline_bench_scores(model: str, task: str) -> dict[str, float]:
-    runs = measured_subsets(model, task, "baseline")[frozenset()]
-    return mean_scores(runs)
+    return dict(measurement(model, task, (), "baseline").scores)
 
 
 @pytest.mark.parametrize(("model", "task"), [("bert-base-multilingual-cased", "ner"), ("xlm-roberta-base", "pos"),
@@ -107,14 +107,15 @@ def test_realign_path_objectives_do_not_depend_on_the_subset():
 
 
 def test_proxy_path_objectives_do_not_depend_on_the_subset(monkeypatch):
-    """``proxy_metrics`` with its per-language predictions held fixed."""
+    """The proxy unit's result with its per-language predictions held fixed."""
     from trainables import proxy
+    from trainables.units import proxy as proxy_unit
 
     model, task = "xlm-roberta-base", "ner"
     fixed = _baseline_bench_scores(model, task)
     monkeypatch.setattr(proxy, "predict_scores", lambda *args, **kwargs: dict(fixed))
     rng = random.Random(2)
-    results = [proxy.proxy_metrics(TrialConfig(languages=tuple(subset), world="real", model=model, task=task)
+    results = [proxy_unit.result(TrialConfig(languages=tuple(subset), world="real", model=model, task=task)
                                    .to_dict()) for subset in _subsets(rng)]
     _assert_objectives_fixed(results)
 

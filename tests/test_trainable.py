@@ -71,7 +71,7 @@ def crashed_once(ray_session, tmp_path_factory):
         from ray import tune
 
         from trainables.realign import Realigner
-        from trainables.trainable import tune_trial
+        from trainables.units.realign import tune_trial
         from trainables.trial import TrialRun
 
         import torch

@@ -166,7 +166,7 @@ def test_tune_trial_goes_on_from_the_last_readable_checkpoint(before_run, tmp_pa
     from ray import tune
 
     import trainables.checkpoints as checkpoints
-    import trainables.trainable as trainable
+    import trainables.units.realign as trainable
 
     final, recorder = before_run
     trial_dir = tmp_path / "trial_x"

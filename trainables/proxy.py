@@ -31,7 +31,6 @@ scores ``unseen_lrl`` (LRL targets the encoder never saw) and ``all``.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -43,12 +42,10 @@ from scipy import stats
 from spaces.catalog import ENGLISH, load_catalog
 from spaces.diversity import pairwise_summary
 from spaces.errors import ConfigError
-from spaces.trial_config import TrialConfig
 from spaces.typology import load_typology
-from trainables.published.data import (
-    MODELS, OURS, PAPER_PAIRS, TASKS, Run, check_model, check_task, load_runs, result_metrics,
-)
-from trainables.published.replay import mean_scores
+from spaces.vocab import MODEL_LABELS, REAL_MODELS, TASKS
+from trainables.published.data import Run, check_model, check_task, result_metrics
+from trainables.published.replay import Measured, measured_subsets, measurement
 
 FEATURES = ("in_subset", "unseen_in_subset", "min_dist", "mean_dist", "same_family", "same_script",
             "diversity", "n_families", "n_scripts", "log2_size", "joshi", "seen", "seen_fraction", "baseline",
@@ -59,15 +56,6 @@ FEATURES = ("in_subset", "unseen_in_subset", "min_dist", "mean_dist", "same_fami
             "log2_size*unseen", "mean_dist*baseline")
 RIDGE_PENALTY = 1.0
 CV_METRICS = ("unseen_lrl", "all")
-
-
-@dataclass(frozen=True)
-class Measured:
-    """One measured subset: its seed-mean per-benchmark scores and the strategies that ran it."""
-
-    languages: tuple[str, ...]
-    strategies: frozenset[str]
-    scores: Mapping[str, float]
 
 
 @dataclass(frozen=True)
@@ -93,21 +81,10 @@ def fit_ridge(x: np.ndarray, y: np.ndarray, penalty: float = RIDGE_PENALTY) -> R
     return Ridge(mean=mean, scale=scale, coef=coef, intercept=y_mean)
 
 
-def measured_subsets(model: str, task: str, runs: Sequence[Run] | None = None) -> list[Measured]:
-    """The paper's realigned subsets for (model, task), seed means, with every strategy that ran each."""
-    runs = load_runs() if runs is None else runs
-    groups: dict[frozenset[str], list[Run]] = defaultdict(list)
-    for run in runs:
-        if (run.model, run.task, run.method) == (model, task, OURS):
-            groups[frozenset(run.languages)].append(run)
-    return [Measured(languages=tuple(sorted(key)), strategies=frozenset(r.strategy for r in group),
-                     scores=mean_scores(group)) for key, group in sorted(groups.items(), key=lambda kv: sorted(kv[0]))]
-
-
 @lru_cache(maxsize=None)
 def baseline_scores(model: str, task: str) -> dict[str, float]:
     """Seed-mean baseline score per ``<benchmark>/<code>`` key."""
-    return mean_scores(r for r in load_runs() if (r.model, r.task, r.method) == (model, task, "baseline"))
+    return dict(measurement(model, task, (), "baseline").scores)
 
 
 @lru_cache(maxsize=1)
@@ -166,7 +143,7 @@ def fitted(model: str, task: str) -> Ridge:
     return fit_ridge(x, y)
 
 
-def _languages(languages: Iterable[str]) -> tuple[str, ...]:
+def realignable(languages: Iterable[str]) -> tuple[str, ...]:
     catalog = load_catalog()
     codes = tuple(sorted(catalog.resolve(languages)))
     outside = [c for c in codes if not catalog.get(c).realignable]
@@ -195,27 +172,9 @@ def predict(model: str, task: str, languages: Iterable[str], targets: Iterable[s
     """The result schema (``score/<code>``, aggregates, ``bench/...``) predicted for any subset of the 65
     (``sweep_pool`` fixes the ``heldout`` group, see ``trainables.metrics.aggregate``)."""
     model, task = check_model(model), check_task(task)
-    codes = _languages(languages)
+    codes = realignable(languages)
     return result_metrics(predict_scores(model, task, codes), task, codes,
                           load_catalog().resolve(targets, "targets"), model=model, sweep_pool=tuple(sweep_pool))
-
-
-def proxy_metrics(config: Mapping[str, Any]) -> dict[str, Any]:
-    """What a trial with this ``TrialConfig.to_dict()`` would report, predicted (``realign.mode`` none = baseline)."""
-    trial = TrialConfig.from_dict(dict(config))
-    if trial.realign.mode == "joint":
-        raise ConfigError("realign.mode", "the proxy is fitted on 'before' realignment and the baseline only",
-                          ["before", "none"])
-    languages = () if trial.realign.mode == "none" else trial.languages
-    metrics = predict(trial.model, trial.task, languages, trial.targets, trial.sweep_pool)
-    return {**metrics, "n_languages": len(languages), "n_pairs": PAPER_PAIRS if languages else 0, "phase": "final"}
-
-
-def proxy_trainable(config: dict) -> None:
-    """Ray Tune function trainable: reports the proxy's prediction for the trial's subset once."""
-    from ray import tune
-
-    tune.report(proxy_metrics(config))
 
 
 # ---------------------------------------------------------------- leave-one-strategy-out validation
@@ -265,7 +224,7 @@ def held_out_split(subsets: Sequence[Measured], strategy: str) -> tuple[list[int
 def cross_validate(model: str, task: str, runs: Sequence[Run] | None = None) -> CVResult:
     """Leave-one-strategy-out CV: fit without a strategy's subsets, predict them, score the aggregates."""
     model, task = check_model(model), check_task(task)
-    subsets = measured_subsets(model, task, runs)
+    subsets = measured_subsets(model, task, runs=runs)
     x, y, where = _design(model, task, subsets)
     row_subset = np.array([i for i, _ in where])
     base = baseline_scores(model, task)
@@ -306,20 +265,19 @@ def cross_validate(model: str, task: str, runs: Sequence[Run] | None = None) -> 
 
 
 def cross_validate_all(model: str | None = None, task: str | None = None) -> list[CVResult]:
-    models = [check_model(model)] if model else list(MODELS)
+    models = [check_model(model)] if model else list(REAL_MODELS)
     tasks = [check_task(task)] if task else list(TASKS)
     return [cross_validate(m, t) for m in models for t in tasks]
 
 
 def cv_markdown(results: Sequence[CVResult]) -> str:
     """The README table: proxy vs naive (baseline + mean change), scores in points (x100)."""
-    short = {"bert-base-multilingual-cased": "mBERT", "xlm-roberta-base": "XLM-R"}
     lines = ["| model | task | strategies | subsets | MAE per language | MAE unseen_lrl | Spearman unseen_lrl "
              "| MAE all | Spearman all |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         lines.append(
-            f"| {short.get(r.model, r.model)} | {r.task} | {r.n_strategies} | {r.n_subsets} | "
+            f"| {MODEL_LABELS.get(r.model, r.model)} | {r.task} | {r.n_strategies} | {r.n_subsets} | "
             f"{100 * r.mae_language:.2f} ({100 * r.mae_language_naive:.2f}) | "
             f"{100 * r.mae['unseen_lrl']:.2f} ({100 * r.mae_naive['unseen_lrl']:.2f}) | "
             f"{r.spearman['unseen_lrl']:.2f} ({r.spearman_naive['unseen_lrl']:.2f}) | "

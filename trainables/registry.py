@@ -1,26 +1,29 @@
 """Trainables by name, so a search config can pick its fidelity without importing them all.
 
-Every trainable is a Ray Tune *function trainable* taking a ``TrialConfig.to_dict()`` and reporting the
-metrics of ``trainables.metrics`` — the search cannot tell a replayed or predicted score from a trained
-one, which is what makes multi-fidelity search (proxy first, confirm with real trials) possible.
+The names are ``spaces.vocab.TRAINABLES``; each is the module ``trainables.units.<name>``, imported only
+when asked for (like Ray Tune's searcher registry), so the proxy never loads torch and a sweep never
+loads a trainable it does not run. Every unit honours one result contract (``trainables.units``): the
+search cannot tell a replayed or predicted score from a trained one, which is what makes multi-fidelity
+search (proxy first, confirm with real trials) possible.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from types import ModuleType
 
 from spaces.errors import ConfigError
+from spaces.vocab import TRAINABLES
 
-TRAINABLES: dict[str, str] = {
-    "realign": "trainables.trainable:realign_trainable",      # trains: tiny world (CPU) or real stack
-    "published": "trainables.published:published_trainable",  # replays the paper's measurements
-    "proxy": "trainables.proxy:proxy_trainable",              # predicts from published results, ms/trial
-}
+
+def get_unit(name: str) -> ModuleType:
+    """The module of trainable ``name``: ``trainable(config)`` for Ray, ``result(config)`` without."""
+    if name not in TRAINABLES:
+        raise ConfigError("experiment.trainable", f"unknown trainable {name!r}", TRAINABLES)
+    return importlib.import_module(f"trainables.units.{name}")
 
 
 def get_trainable(name: str) -> Callable[[dict], None]:
-    if name not in TRAINABLES:
-        raise ConfigError("experiment.trainable", f"unknown trainable {name!r}", TRAINABLES)
-    module, attr = TRAINABLES[name].split(":")
-    return getattr(importlib.import_module(module), attr)
+    """The Ray Tune function trainable called ``name``."""
+    return get_unit(name).trainable

@@ -23,17 +23,16 @@ from importlib import resources
 from pathlib import Path
 
 from spaces.catalog import load_catalog
-from trainables.published.data import MODELS, TASKS
+from spaces.vocab import REAL_MODELS, TASKS, short_model
 from trainables.published.replay import measured_subsets
 
 PAPER_SEEDS = (17, 23, 42, 66)
-SHORT = {"bert-base-multilingual-cased": "mbert", "xlm-roberta-base": "xlmr"}
 TASK_NAMES = {"pos": "XTREME-R UDPOS + MasakhaPOS", "ner": "WikiANN + MasakhaNER 2.0",
               "nli": "XNLI + AfriXNLI + AmericasNLI + IndoNLI + Myanmar XNLI"}
 
 
 def preset_path(model: str, task: str) -> Path:
-    return Path(str(resources.files("spaces.data"))) / "examples" / f"paper_{SHORT[model]}_{task}.toml"
+    return Path(str(resources.files("spaces.data"))) / "examples" / f"paper_{short_model(model)}_{task}.toml"
 
 
 def paper_lists(model: str, task: str) -> list[tuple[str, list[str], tuple[str, ...]]]:
@@ -41,11 +40,11 @@ def paper_lists(model: str, task: str) -> list[tuple[str, list[str], tuple[str, 
     with all of ``PAPER_SEEDS``: main experiments first, then the ablations, each by name."""
     order = {code: i for i, code in enumerate(load_catalog().codes())}
     found = []
-    for subset, runs in measured_subsets(model, task).items():
-        if not set(PAPER_SEEDS) <= {run.seed for run in runs}:
+    for measured in measured_subsets(model, task):
+        if not set(PAPER_SEEDS) <= {run.seed for run in measured.runs}:
             continue
-        folders = tuple(sorted({run.folder for run in runs}, key=lambda f: (f.startswith("abla_"), f)))
-        found.append((folders[0], sorted(subset, key=order.__getitem__), folders))
+        folders = tuple(sorted(measured.folders, key=lambda f: (f.startswith("abla_"), f)))
+        found.append((folders[0], sorted(measured.languages, key=order.__getitem__), folders))
     return sorted(found, key=lambda item: (item[0].startswith("abla_"), item[0]))
 
 
@@ -55,7 +54,7 @@ def preset_text(model: str, task: str) -> str:
 
     lists = paper_lists(model, task)
     lr = paper_lr(model)
-    short = SHORT[model]
+    short = short_model(model)
     lines = [
         f"# Reproduces the paper's {short} {task} experiments ({TASK_NAMES[task]}): its protocol, its",
         f"# {len(lists)} subsets measured with seeds {'/'.join(map(str, PAPER_SEEDS))}, and the fine-tuning-only "
@@ -130,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="compare instead of writing")
     args = parser.parse_args(argv)
     stale = []
-    for model in MODELS:
+    for model in REAL_MODELS:
         for task in TASKS:
             path, text = preset_path(model, task), preset_text(model, task)
             if args.check:

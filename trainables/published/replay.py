@@ -10,17 +10,13 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
+from functools import cached_property, lru_cache
 
 from spaces.catalog import load_catalog
 from spaces.errors import ConfigError
-from spaces.trial_config import TrialConfig
-from trainables.published.data import (
-    METHODS, OURS, PAPER_PAIRS, Run, check_model, check_task, load_runs, result_metrics,
-)
+from trainables.published.data import METHODS, OURS, Run, check_model, check_task, load_runs, result_metrics
 
 
 @dataclass(frozen=True)
@@ -49,14 +45,71 @@ class Replay:
         return tuple(r.seed for r in self.per_seed)
 
 
+@dataclass(frozen=True)
+class Measured:
+    """One subset the paper measured for a (model, task, method): its languages (sorted canonical codes)
+    and every run of it, whichever folders (strategies) and seeds ran it."""
+
+    languages: tuple[str, ...]
+    runs: tuple[Run, ...]
+
+    @cached_property
+    def scores(self) -> dict[str, float]:
+        """Seed-mean score per ``<benchmark>/<code>``."""
+        return mean_scores(self.runs)
+
+    @cached_property
+    def strategies(self) -> frozenset[str]:
+        return frozenset(run.strategy for run in self.runs)
+
+    @property
+    def folders(self) -> tuple[str, ...]:
+        return tuple(sorted({run.folder for run in self.runs}))
+
+
+def measured_subsets(model: str, task: str, method: str = OURS,
+                     runs: Sequence[Run] | None = None) -> tuple[Measured, ...]:
+    """Every subset the paper ran for (model, task, method), in the order of its sorted languages, from
+    the shipped runs (cached) or from ``runs``."""
+    if runs is None:
+        return _measured(model, task, method)
+    return _group(runs, model, task, method)
+
+
 @lru_cache(maxsize=None)
-def measured_subsets(model: str, task: str, method: str = OURS) -> dict[frozenset[str], tuple[Run, ...]]:
-    """Every subset the paper ran for (model, task, method) -> its runs."""
+def _measured(model: str, task: str, method: str) -> tuple[Measured, ...]:
+    return _group(load_runs(), model, task, method)
+
+
+def _group(runs: Iterable[Run], model: str, task: str, method: str) -> tuple[Measured, ...]:
     found: dict[frozenset[str], list[Run]] = defaultdict(list)
-    for run in load_runs():
+    for run in runs:
         if (run.model, run.task, run.method) == (model, task, method):
             found[frozenset(run.languages)].append(run)
-    return {key: tuple(runs) for key, runs in found.items()}
+    return tuple(Measured(tuple(sorted(key)), tuple(group))
+                 for key, group in sorted(found.items(), key=lambda item: sorted(item[0])))
+
+
+@lru_cache(maxsize=None)
+def _by_subset(model: str, task: str, method: str) -> dict[frozenset[str], Measured]:
+    return {frozenset(m.languages): m for m in measured_subsets(model, task, method)}
+
+
+def measurement(model: str, task: str, languages: Iterable[str], method: str = OURS) -> Measured:
+    """The paper's measurement of ``languages`` (any code form, in any order); a ConfigError naming the
+    nearest measured subsets when it never ran that subset. ``method="baseline"`` (or no language)
+    is fine-tuning without realignment."""
+    model, task = check_model(model), check_task(task)
+    if method not in METHODS:
+        raise ConfigError("method", f"unknown method {method!r}", METHODS)
+    codes = tuple(sorted(load_catalog().resolve(languages)))
+    if not codes or method == "baseline":
+        codes, method = (), "baseline"
+    found = _by_subset(model, task, method).get(frozenset(codes))
+    if found is None:
+        raise ConfigError("languages", _no_measurement(codes, measured_subsets(model, task, method), model, task,
+                                                       method))
+    return found
 
 
 def mean_scores(runs: Iterable[Run]) -> dict[str, float]:
@@ -75,56 +128,29 @@ def replay(model: str, task: str, languages: Iterable[str], method: str = OURS,
     ``method="baseline"`` (or an empty ``languages``) replays fine-tuning without realignment.
     ``sweep_pool`` fixes the ``heldout`` group (``trainables.metrics.aggregate``).
     """
-    model, task = check_model(model), check_task(task)
-    if method not in METHODS:
-        raise ConfigError("method", f"unknown method {method!r}", METHODS)
-    codes = tuple(sorted(load_catalog().resolve(languages)))
-    if not codes or method == "baseline":
-        codes, method = (), "baseline"
-    subsets = measured_subsets(model, task, method)
-    runs = subsets.get(frozenset(codes))
-    if runs is None:
-        raise ConfigError("languages", _no_measurement(codes, subsets, model, task, method))
+    found = measurement(model, task, languages, method)
+    model, task, codes = check_model(model), check_task(task), found.languages
     targets = tuple(load_catalog().resolve(targets, "targets"))
     scored = {"model": model, "sweep_pool": tuple(sweep_pool)}
     per_seed = tuple(SeedResult(run.seed, run.folder, result_metrics(run.scores, task, codes, targets, **scored))
-                     for run in sorted(runs, key=lambda r: (r.seed, r.folder)))
-    return Replay(model=model, task=task, method=method, languages=codes,
-                  folders=tuple(sorted({r.folder for r in runs})), per_seed=per_seed,
-                  mean=result_metrics(mean_scores(runs), task, codes, targets, **scored))
+                     for run in sorted(found.runs, key=lambda r: (r.seed, r.folder)))
+    return Replay(model=model, task=task, method="baseline" if not codes else method, languages=codes,
+                  folders=found.folders, per_seed=per_seed,
+                  mean=result_metrics(found.scores, task, codes, targets, **scored))
 
 
-def _no_measurement(codes: tuple[str, ...], subsets: Mapping[frozenset[str], tuple[Run, ...]],
-                    model: str, task: str, method: str) -> str:
+def _no_measurement(codes: tuple[str, ...], subsets: Sequence[Measured], model: str, task: str,
+                    method: str) -> str:
     """Why a subset cannot be replayed, naming the closest measured subsets (same size first, overlap)."""
     want = set(codes)
 
-    def closeness(item: tuple[frozenset[str], tuple[Run, ...]]) -> tuple[int, int, str]:
-        subset, runs = item
-        return (abs(len(subset) - len(want)), -len(subset & want), runs[0].folder)
+    def closeness(measured: Measured) -> tuple[int, int, str]:
+        subset = set(measured.languages)
+        return (abs(len(subset) - len(want)), -len(subset & want), measured.runs[0].folder)
 
-    nearest = sorted(subsets.items(), key=closeness)[:3]
-    named = "; ".join(f"{runs[0].folder} ({len(s)} languages, {len(s & want)} shared)" for s, runs in nearest)
+    nearest = sorted(subsets, key=closeness)[:3]
+    named = "; ".join(f"{m.runs[0].folder} ({len(m.languages)} languages, {len(set(m.languages) & want)} shared)"
+                      for m in nearest)
     return (f"the paper published no {method} measurement for this subset of {len(codes)} languages with "
             f"{model} on {task}; nearest measured subsets: {named}. Use the 'proxy' trainable to score "
             "unmeasured subsets")
-
-
-def published_metrics(config: Mapping[str, Any]) -> dict[str, Any]:
-    """The final result a trial with this ``TrialConfig.to_dict()`` would report, replayed (seed mean)."""
-    trial = TrialConfig.from_dict(dict(config))
-    if trial.realign.mode == "joint":
-        raise ConfigError("realign.mode", "the paper published only 'before' realignment and the baseline",
-                          ["before", "none"])
-    languages = () if trial.realign.mode == "none" else trial.languages
-    result = replay(trial.model, trial.task, languages, targets=trial.targets, sweep_pool=trial.sweep_pool)
-    return {**result.mean, "n_languages": len(result.languages),
-            "n_pairs": PAPER_PAIRS if result.languages else 0, "n_seeds": len(result.per_seed),
-            "phase": "final"}
-
-
-def published_trainable(config: dict) -> None:
-    """Ray Tune function trainable: reports the paper's seed-mean result for the trial's subset once."""
-    from ray import tune
-
-    tune.report(published_metrics(config))

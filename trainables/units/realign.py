@@ -1,4 +1,5 @@
-"""The ``realign`` Ray Tune function trainable: ``run_trial`` wired to Tune's report and checkpoints.
+"""The ``realign`` trainable: a trained trial (``trainables.trial.run_trial``) wired to Tune's report and
+checkpoints.
 
 Every report (after realignment, after each fine-tuning epoch) carries a checkpoint; when Tune restarts
 a failed trial it hands the latest one back through ``ray.tune.get_checkpoint()`` and the trial
@@ -67,6 +68,11 @@ def _skip(candidate, err: BaseException) -> None:
     print(f"realign-search: skipping checkpoint {candidate.path}: {err}", file=sys.stderr)
 
 
-def realign_trainable(config: dict) -> None:
-    """Ray Tune function trainable taking ``TrialConfig.to_dict()`` (see ``trainables.registry``)."""
+def result(config: dict, world=None) -> dict:
+    """The trial's final metrics, trained in-process without Ray (``world`` is for tests)."""
+    return run_trial(TrialConfig.from_dict(config), world=world)
+
+
+def trainable(config: dict) -> None:
+    """Ray Tune function trainable taking ``TrialConfig.to_dict()`` (see ``trainables.units``)."""
     tune_trial(config)
