@@ -13,12 +13,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from search.engines import engine_for
+from search.engines.ray_tune import short_trial_dirname
 from search.plan import RunTarget, plan_run
 from search.run_files import save_run_files
 from spaces.config import SearchConfig, SearchSpace
 
-# Run folders saved before the config module was split pickled ``search.driver.SearchSpace``.
-__all__ = ["RunTarget", "SearchSpace", "plan_run", "prepare_shared_work", "run_sweep"]
+# Ray's state in run folders saved before this module was split refers to ``search.driver.SearchSpace``
+# and ``search.driver.short_trial_dirname``: they stay importable from here.
+__all__ = ["RunTarget", "SearchSpace", "plan_run", "prepare_shared_work", "run_sweep", "short_trial_dirname"]
 
 
 def prepare_shared_work(cfg: SearchConfig) -> None:

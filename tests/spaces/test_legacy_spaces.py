@@ -2,8 +2,9 @@
 keeps it in the experiment state) unpickles and samples exactly what a fresh one does.
 
 The fixture was written by realign-search at de95d93: ``pickle.dumps({"default": SearchSpace(default),
-"mask": SearchSpace(mask.toml)})`` with ``search.driver.SearchSpace``, after the subset's cached
-properties were computed, as a sweep leaves them.
+"mask": SearchSpace(mask.toml), "ray_state": [...]})`` with ``search.driver.SearchSpace``, after the
+subset's cached properties were computed, as a sweep leaves them; ``ray_state`` holds every object of the
+product an old run folder's Ray state refers to (the trial folder namer, the callbacks, the objectives).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import pickle
 from importlib import resources
 from pathlib import Path
+from types import SimpleNamespace
 
 import optuna
 import pytest
@@ -19,6 +21,13 @@ from spaces.config import SearchSpace, load_search_config
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "legacy" / "search_spaces_de95d93.pkl"
 SOURCES = {"default": None, "mask": resources.files("spaces.data").joinpath("examples", "mask.toml")}
+
+
+def test_everything_an_old_run_folder_refers_to_unpickles():
+    namer, park, stop, keep, progress = pickle.loads(FIXTURE.read_bytes())["ray_state"]
+    assert namer(SimpleNamespace(trial_id="abc")) == "trial_abc" and callable(park)
+    assert [str(o) for o in keep.objectives] == ["unseen_lrl:max", "n_languages:min"]
+    assert progress.space.languages({"languages": ["de"]}) == ["de"] and stop is not None
 
 
 @pytest.mark.parametrize("name", list(SOURCES))
