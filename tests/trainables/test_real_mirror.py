@@ -18,7 +18,7 @@ import pytest  # noqa: E402
 from trainables.real import RealWorld  # noqa: E402
 from trainables.real.mirror import copy_file, copy_head, fetch, main, plan  # noqa: E402
 
-FIXTURES = Path(__file__).parent / "fixtures" / "real"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "real"
 GITHUB = "https://raw.githubusercontent.com"
 
 

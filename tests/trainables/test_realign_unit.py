@@ -28,7 +28,7 @@ def ray_session():
     import os
 
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parents[1]  # tests/, where the fake world is
     path = os.pathsep.join([str(here), str(here.parent), os.environ.get("PYTHONPATH", "")])
     saved = {key: os.environ.get(key) for key in ("PYTHONPATH", "HF_HUB_OFFLINE")}
     os.environ.update(PYTHONPATH=path, HF_HUB_OFFLINE="1")  # workers inherit the driver's environment

@@ -18,7 +18,7 @@ from trainables.published.replay import replay
 from trainables.units.published import result as published_metrics
 from trainables.units.published import trainable as published_trainable
 
-SOURCE = Path(__file__).resolve().parents[2] / "shared" / "published"
+SOURCE = Path(__file__).resolve().parents[3] / "shared" / "published"
 needs_source = pytest.mark.skipif(not (SOURCE / "results").is_dir(),
                                   reason=f"the paper's source CSVs are not beside the checkout ({SOURCE})")
 MBERT = "bert-base-multilingual-cased"

@@ -15,7 +15,7 @@ from search.engines.ray_tune import make_scheduler, make_searcher, make_trainabl
 from search.samplers import make_sampler
 from spaces.config import SearchSpace, load_search_config, warm_start_points
 from spaces.vocab import Objective
-from test_search_support import POOL, fake_trainable, write_config
+from _search_support import POOL, fake_trainable, write_config
 
 
 @pytest.fixture()

@@ -169,6 +169,6 @@ def test_tokenizer_training_is_identical_across_processes():
         "print(hashlib.sha256(tok.backend_tokenizer.to_str().encode()).hexdigest())\n"
     )
     digests = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
-                              cwd=str(__import__("pathlib").Path(__file__).resolve().parents[1])).stdout
+                              cwd=str(__import__("pathlib").Path(__file__).resolve().parents[2])).stdout
                for _ in range(2)}
     assert len(digests) == 1 and len(next(iter(digests)).strip()) == 64

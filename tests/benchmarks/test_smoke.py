@@ -123,7 +123,7 @@ def test_exhaustive_front_bounds_every_search() -> None:
 
 # ------------------------------------------------------------------------------------------ trial set-up
 def test_trial_setup_quick_prints_cache_reuse_and_ray_overhead(capsys, monkeypatch) -> None:
-    here = Path(__file__).resolve().parent  # Ray's workers must import the fake world too
+    here = Path(__file__).resolve().parents[1]  # tests/: Ray's workers must import the fake world too
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(here), str(here.parent), os.environ.get("PYTHONPATH", "")]))
     assert trial_setup.main(["--quick", "--languages", "de,hau_Latn", "--new-languages", "yor_Latn"],
                             world=fake_world()) == 0

@@ -17,7 +17,7 @@ import pytest
 from search.driver import plan_run, run_sweep
 from search.report import report_run
 from spaces.config import load_search_config
-from test_search_support import POOL, TARGETS, fake_trainable, read_log, subset_score, write_config
+from _search_support import POOL, TARGETS, fake_trainable, read_log, subset_score, write_config
 
 pytestmark = pytest.mark.slow
 

@@ -141,7 +141,7 @@ def test_missing_tokenizer_is_a_config_error_saying_what_to_provide(monkeypatch,
 def test_environment_reaches_worlds_built_by_name(model_dir: Path, tmp_path: Path, monkeypatch) -> None:
     from trainables.worlds import get_world
 
-    monkeypatch.setenv("REALIGN_SEARCH_DATA_DIR", str(Path(__file__).parent / "fixtures" / "real"))
+    monkeypatch.setenv("REALIGN_SEARCH_DATA_DIR", str(Path(__file__).resolve().parents[1] / "fixtures" / "real"))
     monkeypatch.setenv("REALIGN_SEARCH_RANDOM_INIT", "1")
     world = get_world("real", model="mbert", cache_dir=tmp_path, model_overrides=TINY)
     assert world.random_init and world.data_dir is not None

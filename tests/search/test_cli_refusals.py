@@ -10,7 +10,7 @@ import pytest
 
 from search.engines import ray_tune
 from search.cli import main
-from test_search_support import MINIMAL_TOML
+from _search_support import MINIMAL_TOML
 
 
 @pytest.fixture(autouse=True)

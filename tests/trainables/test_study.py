@@ -87,7 +87,7 @@ def test_cli_refuses_a_metric_of_another_task(capsys):
     assert "belongs to task 'nli'" in capsys.readouterr().err
 
 
-SOURCE = Path(__file__).resolve().parents[2] / "shared" / "published"
+SOURCE = Path(__file__).resolve().parents[3] / "shared" / "published"
 
 
 @pytest.mark.skipif(not (SOURCE / "results").is_dir(),

@@ -25,7 +25,7 @@ from trainables.data import IGNORE  # noqa: E402
 from trainables.real import RealWorld  # noqa: E402
 from trainables.trial import benchmark_metrics, load_trial_data, run_trial  # noqa: E402
 
-FIXTURES = Path(__file__).parent / "fixtures" / "real"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "real"
 TARGETS = {"pos": ["yor_Latn", "hau_Latn", "de"], "ner": ["hau_Latn", "swh_Latn", "de"],
            "nli": ["fr", "hau_Latn", "aym", "gaz_Latn", "swh_Latn", "id", "mya_Mymr"]}
 # the language two benchmarks cover in each task: (code, the African benchmark, the other one)

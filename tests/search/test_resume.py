@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 
 from search.resume import resume_sweep
-from test_search_support import fake_trainable, read_log, subset_score, write_config
+from _search_support import fake_trainable, read_log, subset_score, write_config
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 NUM_SAMPLES = 5
 
 DRIVER = """
@@ -30,7 +30,7 @@ import sys
 from functools import partial
 from search.driver import plan_run, run_sweep
 from spaces.config import load_search_config
-from test_search_support import fake_trainable
+from _search_support import fake_trainable
 
 config, log, storage = sys.argv[1:4]
 cfg = load_search_config(config)

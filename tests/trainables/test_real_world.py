@@ -28,7 +28,7 @@ from trainables.real.loading import MalformedLinesWarning, data_files, label_loo
 from trainables.schema import task_features  # noqa: E402
 from trainables.worlds import World, get_world  # noqa: E402
 
-FIXTURES = Path(__file__).parent / "fixtures" / "real"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "real"
 NLLB_BUCKET = "https://storage.googleapis.com/allennlp-data-bucket/nllb"
 PARQUET_REF = "refs%2Fconvert%2Fparquet"  # the hub's parquet conversion branch, URL-quoted in hf:// paths
 GITHUB = "https://raw.githubusercontent.com"

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from search.pareto import Objective, dominates, hypervolume_2d, pareto_front
+from search.pareto import dominates, hypervolume_2d, pareto_front
 from spaces.errors import ConfigError
 
 MAX_MIN = ("max", "min")  # score up, number of languages down: the product's default objectives
@@ -74,12 +74,3 @@ def test_hypervolume_agrees_with_optuna():
     ours = hypervolume_2d(pts.tolist(), ("min", "min"), (1.1, 1.1))
     theirs = optuna_hv.compute_hypervolume(pts, np.array([1.1, 1.1]))
     assert ours == pytest.approx(theirs)
-
-
-def test_objective_parsing():
-    assert Objective.parse("unseen_lrl:max") == Objective("unseen_lrl", "max")
-    assert Objective.parse("n_languages:min").sign() == 1.0
-    assert Objective.parse("unseen_lrl").mode == "max"
-    with pytest.raises(ConfigError) as err:
-        Objective.parse("unseen_lrl:up")
-    assert err.value.field == "search.objectives" and err.value.allowed == ["max", "min"]

@@ -16,7 +16,7 @@ from search.space_check import check_space, estimate
 from spaces.config import load_search_config, parse_search_config
 from spaces.errors import ConfigError
 from spaces.trial_config import TrialConfig
-from test_search_support import MINIMAL_TOML
+from _search_support import MINIMAL_TOML
 from trainables.footprint import checkpoint_size
 from trainables.trial import _tensor_bytes
 
@@ -90,7 +90,7 @@ def test_needed_and_peak_follow_the_keep_policy():
     assert everything.needed == 2 * one + 10 * front.weights == everything.peak - 2 * one
     assert nothing.needed == 2 * one and nothing.peak == 4 * one
     assert estimate(_cfg(num_samples=1, max_concurrent=4), local=False).running == 1
-    proxy = load_search_config(Path(__file__).parents[1] / "spaces" / "data" / "examples" / "proxy.toml")
+    proxy = load_search_config(Path(__file__).parents[2] / "spaces" / "data" / "examples" / "proxy.toml")
     assert estimate(proxy) is None  # no checkpoints: nothing to check
 
 
@@ -150,6 +150,6 @@ def test_the_issue_reproduction_is_refused_on_a_real_3_mib_disk(tmp_path, capsys
 
 
 def test_keep_models_is_documented_in_the_default_space():
-    text = (Path(__file__).parents[1] / "spaces" / "data" / "default.toml").read_text()
+    text = (Path(__file__).parents[2] / "spaces" / "data" / "default.toml").read_text()
     assert 'keep_models = "front"' in text
     assert parse_search_config({"search": {"keep_models": "all"}}).to_dict()["search"]["keep_models"] == "all"

@@ -2,7 +2,7 @@
 space is freed ``resume`` finishes the sweep with every finished trial kept exactly once.
 
 Each test runs the real command line (``realign-search run`` then ``resume``) in a child process, with the
-closed-form trainable of ``test_search_support`` (checkpoints, resume) standing in for training:
+closed-form trainable of ``_search_support`` (checkpoints, resume) standing in for training:
 
 - a real full disk: the run folder on a small tmpfs, enlarged afterwards (needs root; skipped otherwise);
 - the same fault injected where no filesystem can be mounted (CI): a trial fails the way Ray's checkpoint
@@ -24,11 +24,11 @@ from pathlib import Path
 
 import pytest
 
-from test_search_support import read_log, subset_score, write_config
+from _search_support import read_log, subset_score, write_config
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 NUM_SAMPLES = 4
 
 CHILD = """
@@ -37,7 +37,7 @@ from functools import partial
 
 import search.driver
 import trainables.registry
-from test_search_support import fake_trainable
+from _search_support import fake_trainable
 
 options, run_args, resume_args, snapshot, free = json.loads(sys.argv[1])
 trainables.registry.get_trainable = lambda name: partial(fake_trainable, **options)
