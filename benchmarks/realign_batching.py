@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None, world=None) -> int:
         rows.append([name, " ".join(f"{v:.4f}" for v in values), f"{mean:.4f} ± {sd:.4f}"])
     print(_common.markdown_table([args.compare, "per seed", "mean ± sd"], rows))
     first, second = (str(v) for v in variants[:2])
-    diffs = [a - b for a, b in zip(scores[first], scores[second])]
+    diffs = [a - b for a, b in zip(scores[first], scores[second], strict=True)]
     mean, sd = _common.mean_sd(diffs)
     p = ttest_rel(scores[first], scores[second]).pvalue if len(seeds) > 1 else float("nan")
     print(f"\npaired difference {first} - {second}: {mean:+.4f} ± {sd:.4f} (per seed: "

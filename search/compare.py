@@ -52,7 +52,7 @@ class Comparison:
         out = {"model": self.model, "task": self.task, "skipped": [list(s) for s in self.skipped], "trials": []}
         for t in self.trials:
             item = asdict(t)
-            item["rows"] = [dict(zip(("language", "ours", "paper", "diff_points"), row)) for row in t.rows]
+            item["rows"] = [dict(zip(("language", "ours", "paper", "diff_points"), row, strict=True)) for row in t.rows]
             item["aggregates"] = {k: {"ours": a, "paper": b} for k, (a, b) in t.aggregates.items()}
             item["mean_abs_diff_points"] = t.mean_abs_diff
             out["trials"].append(item)

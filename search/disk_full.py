@@ -19,6 +19,7 @@ it as one paragraph (``search.faults``) with exit status 1.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 from typing import Any
@@ -74,10 +75,10 @@ def install_stop_on_disk_full() -> None:
         full = as_disk_full(exception, getattr(trial, "path", None) or "the run directory")
         if full is None:
             return original(self, trial, exception)
-        try:  # let the state upload in flight (the last good state) finish before the driver exits
+        # Let the state upload in flight (the last good state) finish before the driver exits; its own
+        # failure is handled by search.atomic.
+        with contextlib.suppress(Exception):
             self._storage.syncer.wait()
-        except Exception:  # noqa: BLE001 - its own failure is handled by search.atomic
-            pass
         raise full
 
     process_trial_failure._realign_search = True

@@ -23,7 +23,7 @@ def _as_minimisation(point: Sequence[float], modes: Sequence[str]) -> tuple[floa
     for mode in modes:
         if mode not in DIRECTIONS:
             raise ValueError(f"mode {mode!r} is not one of {DIRECTIONS}")
-    return tuple(float(v) if m == "min" else -float(v) for v, m in zip(point, modes))
+    return tuple(float(v) if m == "min" else -float(v) for v, m in zip(point, modes, strict=True))
 
 
 def _defined(point: Sequence[float]) -> bool:
@@ -33,7 +33,7 @@ def _defined(point: Sequence[float]) -> bool:
 def dominates(a: Sequence[float], b: Sequence[float], modes: Sequence[str]) -> bool:
     """True when ``a`` is at least as good as ``b`` in every objective and strictly better in one."""
     ma, mb = _as_minimisation(a, modes), _as_minimisation(b, modes)
-    return all(x <= y for x, y in zip(ma, mb)) and any(x < y for x, y in zip(ma, mb))
+    return all(x <= y for x, y in zip(ma, mb, strict=True)) and any(x < y for x, y in zip(ma, mb, strict=True))
 
 
 def pareto_front(points: Sequence[Sequence[float]], modes: Sequence[str]) -> list[int]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
 from ray.tune import Callback
@@ -29,7 +30,7 @@ def error_reason(trial: Any) -> str:
     """The last line of the trial's error (e.g. ``ValueError: NaN loss``), or a placeholder."""
     path = getattr(trial, "error_file", None)
     try:
-        text = open(path, encoding="utf-8").read() if path else ""
+        text = Path(path).read_text(encoding="utf-8") if path else ""
     except OSError:
         text = ""
     lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]

@@ -89,7 +89,7 @@ def _error_text(trial: Any) -> str | None:
 
 def _heuristic_label(flat: Mapping[str, Any], points: Sequence[Mapping[str, Any]],
                      names: Mapping[tuple[str, ...], str]) -> str | None:
-    for i, point in enumerate(points):
+    for point in points:
         if point and all(_same(flat.get(k), v) for k, v in point.items()):
             named = names.get(tuple(flat.get("languages") or ()))
             if named:
@@ -215,7 +215,7 @@ def markdown(report: Report, title: str, with_plots: bool = True) -> str:
               + ", ".join(f"{o.metric} ({o.mode})" for o in objs) + ".", ""]
     if report.hypervolume is not None:
         lines += [f"Hypervolume: {report.hypervolume:.6g} (reference point "
-                  + ", ".join(f"{o.metric}={fmt_number(r)}" for o, r in zip(objs, report.reference)) + ").", ""]
+                  + ", ".join(f"{o.metric}={fmt_number(r)}" for o, r in zip(objs, report.reference, strict=True)) + ").", ""]
     lines += ["## Pareto front", "", *_table([_trial_row(t, objs) for t in report.front], header), ""]
     if with_plots:
         lines += ["![score vs number of languages](front.png)", "", "![per-language scores](heatmap.png)", ""]
@@ -305,7 +305,7 @@ def plot_heatmap(report: Report, path: Path) -> None:
         # A dot where the target was itself realigned on (in the subset): its score is not a transfer result.
         inside = [(j, i) for i, code in enumerate(targets) for j, t in enumerate(members) if code in t.languages]
         if inside:
-            ax.scatter(*zip(*inside), s=6, color="white", edgecolors="black", linewidths=0.3)
+            ax.scatter(*zip(*inside, strict=True), s=6, color="white", edgecolors="black", linewidths=0.3)
         ax.set_yticks(range(len(targets)), targets, fontsize=7)
         ax.set_xticks(range(len(members)),
                       [f"k={fmt_number(t.metrics.get('n_languages', len(t.languages)))}\n{t.trial_id[-5:]}" for t in members],

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass
+
 from spaces.config import ParamSpace, SearchConfig
 from spaces.errors import ConfigError, free_bytes
 from spaces.formats import format_bytes

@@ -27,7 +27,8 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field as dataclass_field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 from spaces.catalog import PARALLEL_SOURCES, Language, load_catalog
 from spaces.errors import ConfigError

@@ -15,7 +15,7 @@ from typing import Any
 
 from spaces.defaults import PAPER_LAYER, UNSET_FIELDS, unset_defaults
 from spaces.errors import ConfigError
-from spaces.fields import Bound, Rule, ruled, rules, table
+from spaces.fields import Bound, ruled, rules, table
 from spaces.vocab import BATCHING, POOLING, REALIGN_MODES, SAMPLING, TASKS, WORLDS
 
 _CODE_LISTS = ("languages", "targets", "sweep_pool", "seeds")  # tuples here, lists in dicts

@@ -119,7 +119,7 @@ def rebuild(out: Path | None = None) -> Path:
 
     def rows(npz: str) -> tuple[np.ndarray, list[str]]:
         with np.load(data_dir / npz, allow_pickle=True) as f:
-            index = {str(l): i for i, l in enumerate(f["langs"])}
+            index = {str(lang): i for i, lang in enumerate(f["langs"])}
             missing = [k for k in iso if k not in index]
             if missing:
                 raise RuntimeError(f"lang2vec {npz} lacks {missing}")

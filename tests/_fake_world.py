@@ -11,7 +11,7 @@ import atexit
 import random
 import shutil
 import tempfile
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import datasets
@@ -132,7 +132,7 @@ def _train_tokenizer() -> PreTrainedTokenizerFast:
                                    cls_token="[CLS]", sep_token="[SEP]", mask_token="[MASK]")
 
 
-@lru_cache(maxsize=None)
+@cache
 def fake_world_root() -> Path:
     """Build the tokenizer + random encoder once per test session, in a temp dir removed at exit."""
     import torch

@@ -20,6 +20,7 @@ reader (ImportError, TypeError, ...) propagates unchanged, so a good entry is ne
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pickle
@@ -78,10 +79,8 @@ def move_aside(entry: Path, err: BaseException) -> Path | None:
         return None
     except OSError:  # another filesystem (a symlinked area): leave it, the rebuild replaces it
         return None
-    try:
+    with contextlib.suppress(OSError):
         (aside / REASON_FILE).write_text(f"{entry}\n{type(err).__name__}: {err}\n", encoding="utf-8")
-    except OSError:
-        pass
     return aside
 
 

@@ -201,7 +201,7 @@ def encode_tagging(tokenizer: PreTrainedTokenizerBase, ds: datasets.Dataset, max
         ids, words = _words(enc, i, bare)
         starts = word_starts(words)
         ids_rows.append(ids)
-        labels.append([tags[word] if start else IGNORE for word, start in zip(words, starts)])
+        labels.append([tags[word] if start else IGNORE for word, start in zip(words, starts, strict=True)])
     return Encoded({"input_ids": _ragged(ids_rows), "labels": _ragged(labels)})
 
 
@@ -343,7 +343,7 @@ def concat(parts: Sequence[Encoded]) -> Encoded:
     for name in parts[0].ragged:
         values = np.concatenate([p.ragged[name][0] for p in parts])
         shifts = np.cumsum([0] + [int(p.ragged[name][1][-1]) for p in parts[:-1]])
-        offsets = np.concatenate([[0]] + [p.ragged[name][1][1:] + s for p, s in zip(parts, shifts)])
+        offsets = np.concatenate([[0]] + [p.ragged[name][1][1:] + s for p, s in zip(parts, shifts, strict=True)])
         ragged[name] = (values, offsets.astype(np.int64))
     scalars = {name: np.concatenate([p.scalars[name] for p in parts]) for name in parts[0].scalars}
     return Encoded(ragged, scalars)

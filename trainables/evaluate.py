@@ -18,9 +18,9 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import torch
 
+from spaces.vocab import TOKEN_TASKS
 from trainables.data import IGNORE, Encoded, collate, concat, token_budget_batches
 from trainables.device import DeviceSetup
-from spaces.vocab import TOKEN_TASKS
 from trainables.finetune import TaskModel
 from trainables.labels import LABELS
 

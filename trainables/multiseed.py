@@ -97,7 +97,7 @@ def combine(trial: TrialConfig, per_seed: dict[int, dict]) -> dict:
     for key in sorted({k for run in runs for k in run if k.startswith("time/")}):
         out[key] = round(sum(run.get(key, 0.0) for run in runs), 3)
     out |= {"n_seeds": len(runs), "phase": "final", "epoch": sum(int(run["epoch"]) for run in runs)}
-    for seed, run in zip(seeds, runs):
+    for seed, run in zip(seeds, runs, strict=True):
         out |= {f"seed/{seed}/{key}": run[key] for key in (*codes, *AGGREGATES) if key in run}
     return out
 

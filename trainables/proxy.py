@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import numpy as np
@@ -81,7 +81,7 @@ def fit_ridge(x: np.ndarray, y: np.ndarray, penalty: float = RIDGE_PENALTY) -> R
     return Ridge(mean=mean, scale=scale, coef=coef, intercept=y_mean)
 
 
-@lru_cache(maxsize=None)
+@cache
 def baseline_scores(model: str, task: str) -> dict[str, float]:
     """Seed-mean baseline score per ``<benchmark>/<code>`` key."""
     return dict(measurement(model, task, (), "baseline").scores)
@@ -136,7 +136,7 @@ def _design(model: str, task: str, subsets: Sequence[Measured]) -> tuple[np.ndar
     return np.vstack(xs), np.concatenate(ys), where
 
 
-@lru_cache(maxsize=None)
+@cache
 def fitted(model: str, task: str) -> Ridge:
     """The proxy for (model, task), fitted on every published subset (cached per process)."""
     x, y, _ = _design(model, task, measured_subsets(model, task))
@@ -247,9 +247,8 @@ def cross_validate(model: str, task: str, runs: Sequence[Run] | None = None) -> 
             measured = {k: sub.scores[k] for k in keys}
             errors.extend(abs(predicted[k] - measured[k]) for k in keys)
             naive_errors.extend(abs(naive[k] - measured[k]) for k in keys)
-            agg = lambda scores: {m: result_metrics(scores, task, sub.languages, model=model)[m]  # noqa: E731
-                                  for m in CV_METRICS}
-            folds.append(FoldPrediction(strategy, sub.languages, agg(predicted), agg(measured), agg(naive)))
+            folds.append(FoldPrediction(strategy, sub.languages, *(_cv_aggregates(scores, task, sub.languages, model)
+                                                                   for scores in (predicted, measured, naive))))
     mae, mae_naive, rho, rho_naive = {}, {}, {}, {}
     for metric in CV_METRICS:
         triples = [(f.predicted[metric], f.measured[metric], f.naive[metric]) for f in folds
@@ -262,6 +261,12 @@ def cross_validate(model: str, task: str, runs: Sequence[Run] | None = None) -> 
                     n_subsets=len({f.languages for f in folds}), n_rows=len(errors),
                     mae_language=float(np.mean(errors)), mae_language_naive=float(np.mean(naive_errors)),
                     mae=mae, mae_naive=mae_naive, spearman=rho, spearman_naive=rho_naive, folds=tuple(folds))
+
+
+def _cv_aggregates(scores: Mapping[str, float], task: str, languages: Sequence[str], model: str) -> dict[str, float]:
+    """The ``CV_METRICS`` aggregates of per-benchmark ``scores`` for a subset."""
+    metrics = result_metrics(scores, task, languages, model=model)
+    return {metric: metrics[metric] for metric in CV_METRICS}
 
 
 def cross_validate_all(model: str | None = None, task: str | None = None) -> list[CVResult]:

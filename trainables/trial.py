@@ -34,11 +34,11 @@ import torch
 from spaces.catalog import ENGLISH, load_catalog
 from spaces.errors import ConfigError, as_disk_full
 from spaces.trial_config import TrialConfig
+from spaces.vocab import AGGREGATES
 from trainables.data import Encoded, bucketed_batches, collate, collate_parallel, encode_cached
 from trainables.device import DeviceSetup, select_device
 from trainables.evaluate import evaluate_languages
 from trainables.finetune import TaskModel, finetune_optimizer, load_encoder
-from spaces.vocab import AGGREGATES
 from trainables.metrics import aggregate
 from trainables.realign import Realigner, realign_optimizer
 
@@ -201,7 +201,7 @@ class TrialRun:
             return [(lang, int(i)) for i in rng.choice(n, size=min(size, n), replace=False)]
         counts = np.bincount(rng.choice(len(langs), size=size, p=weights), minlength=len(langs))
         chosen = []
-        for lang, count in zip(langs, counts):
+        for lang, count in zip(langs, counts, strict=True):
             if count:
                 n = len(self.data.parallel[lang])
                 chosen += [(lang, int(i)) for i in rng.choice(n, size=min(int(count), n), replace=False)]

@@ -9,7 +9,12 @@ from __future__ import annotations
 import argparse
 
 from search.cli.common import (
-    codes_from_flags, command, diversity_summary, flags_named, language_table, print_json,
+    codes_from_flags,
+    command,
+    diversity_summary,
+    flags_named,
+    language_table,
+    print_json,
 )
 
 FLAG_FOR_FIELD = {

@@ -19,7 +19,7 @@ One module per job:
 * ``legacy``     reading run folders saved before this split.
 """
 
-from spaces.config.domains import Choice, Domain, FloatRange, Fixed, IntRange, ParamSpace
+from spaces.config.domains import Choice, Domain, Fixed, FloatRange, IntRange, ParamSpace
 from spaces.config.legacy import ParamSpec
 from spaces.config.parse import parse_search_config
 from spaces.config.sections import AshaConfig, ExperimentConfig, SearchConfig, SearchSettings, SubsetConfig

@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 from spaces.catalog import load_catalog
-from spaces.config.domains import Choice, Domain, FloatRange, Fixed, IntRange, ParamSpace
+from spaces.config.domains import Choice, Domain, Fixed, FloatRange, IntRange, ParamSpace
 from spaces.config.sections import AshaConfig, ExperimentConfig, SearchConfig, SearchSettings, SubsetConfig
 from spaces.config.subsets import strategies as computed_strategies
 from spaces.defaults import unset_defaults
@@ -27,7 +27,13 @@ from spaces.paper import canonical, is_paper, paper_names, sizes
 from spaces.pool import parse_pool
 from spaces.trial_config import FinetuneParams, RealignParams
 from spaces.vocab import (
-    MODEL_ALIASES, OBJECTIVE_GROUPS, OBJECTIVE_METRICS, REAL_MODELS, TINY_MODEL, Objective, canonical_model,
+    MODEL_ALIASES,
+    OBJECTIVE_GROUPS,
+    OBJECTIVE_METRICS,
+    REAL_MODELS,
+    TINY_MODEL,
+    Objective,
+    canonical_model,
     check_objective,
 )
 

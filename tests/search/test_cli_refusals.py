@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from search.engines import ray_tune
-from search.cli import main
 from _search_support import MINIMAL_TOML
+from search.cli import main
+from search.engines import ray_tune
 
 
 @pytest.fixture(autouse=True)

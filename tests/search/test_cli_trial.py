@@ -9,9 +9,9 @@ import pytest
 
 from _fake_world import fake_world
 from search.cli import main
+from search.cli.trial import DEFAULT_TRIAL, load_trial_file
 from spaces.errors import ConfigError
 from trainables import trial as trial_mod
-from search.cli.trial import DEFAULT_TRIAL, load_trial_file
 
 GOOD = """
 languages = ["de", "yor"]

@@ -10,12 +10,12 @@ from dataclasses import replace
 import optuna
 import pytest
 
+from _search_support import POOL, fake_trainable, write_config
 from search.driver import plan_run
 from search.engines.ray_tune import make_scheduler, make_searcher, make_trainable
 from search.samplers import make_sampler
 from spaces.config import SearchSpace, load_search_config, warm_start_points
 from spaces.vocab import Objective
-from _search_support import POOL, fake_trainable, write_config
 
 
 @pytest.fixture()
@@ -92,7 +92,8 @@ def test_asha_watches_one_metric(cfg):
     scheduler = make_scheduler(_with(cfg, asha=asha_cfg))
     assert scheduler.metric == "unseen_lrl" and scheduler._mode == "max"
     assert scheduler._time_attr == "epoch"  # rungs count fine-tuning epochs, not the NaN realignment report
-    assert scheduler._reduction_factor == 3.0 and scheduler._brackets[0]._rungs[-1][0] == 1  # first rung at grace_period
+    # the first rung at grace_period
+    assert scheduler._reduction_factor == 3.0 and scheduler._brackets[0]._rungs[-1][0] == 1
 
 
 def test_resources_follow_config(cfg):

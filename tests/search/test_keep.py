@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from search.keep import KeepModels, kept, prune
-from spaces.vocab import Objective
 from spaces.config import parse_search_config
 from spaces.errors import ConfigError
+from spaces.vocab import Objective
 
 OBJECTIVES = [Objective("unseen_lrl", "max"), Objective("n_languages", "min")]
 

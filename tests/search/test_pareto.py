@@ -7,7 +7,6 @@ import math
 import pytest
 
 from search.pareto import dominates, hypervolume_2d, pareto_front
-from spaces.errors import ConfigError
 
 MAX_MIN = ("max", "min")  # score up, number of languages down: the product's default objectives
 

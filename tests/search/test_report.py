@@ -8,8 +8,8 @@ import math
 
 import pytest
 
-from spaces.vocab import Objective
 from search.report import TrialRecord, analyse, markdown, reference_point, write_report
+from spaces.vocab import Objective
 
 OBJECTIVES = [Objective("unseen_lrl", "max"), Objective("n_languages", "min")]
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from search.resume import resume_sweep
 from _search_support import fake_trainable, read_log, subset_score, write_config
+from search.resume import resume_sweep
 
 pytestmark = pytest.mark.slow
 

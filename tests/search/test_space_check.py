@@ -10,13 +10,13 @@ import pytest
 
 import search.space_check as space_check
 from _fake_world import fake_world
-from search.engines import ray_tune
+from _search_support import MINIMAL_TOML
 from search.cli import main
+from search.engines import ray_tune
 from search.space_check import check_space, estimate
 from spaces.config import load_search_config, parse_search_config
 from spaces.errors import ConfigError
 from spaces.trial_config import TrialConfig
-from _search_support import MINIMAL_TOML
 from trainables.footprint import checkpoint_size
 from trainables.trial import _tensor_bytes
 

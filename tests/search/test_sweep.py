@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from _search_support import POOL, TARGETS, fake_trainable, read_log, subset_score, write_config
 from search.driver import plan_run, run_sweep
 from search.report import report_run
 from spaces.config import load_search_config
-from _search_support import POOL, TARGETS, fake_trainable, read_log, subset_score, write_config
 
 pytestmark = pytest.mark.slow
 

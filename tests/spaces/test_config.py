@@ -21,15 +21,14 @@ from spaces.config import (
     flatten_params,
     heuristic_languages,
     languages_for,
-    named_warm_start_points,
     load_search_config,
+    named_warm_start_points,
     parse_search_config,
     resolve_trial,
     warm_start_points,
 )
 from spaces.errors import ConfigError
 from spaces.trial_config import RealignParams, TrialConfig
-
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 EXAMPLES = sorted(p.name for p in resources.files("spaces.data").joinpath("examples").iterdir()

@@ -1,8 +1,8 @@
 """Target groups: every objective averages a target set fixed for the sweep, never one the subset moves.
 
 Hand-computed groups on a small example, then the property for every trainable's metric path (realign =
-``TrialRun.metrics``, published = ``result_metrics``, proxy = ``trainables.units.proxy.result`` with its predictions held
-fixed): with per-language scores fixed, no objective changes whatever the subset; and the case that the
+``TrialRun.metrics``, published = ``result_metrics``, proxy = ``trainables.units.proxy.result`` with its
+predictions held fixed): with per-language scores fixed, no objective changes whatever the subset; and the case that the
 old, subset-dependent definition got wrong.
 """
 

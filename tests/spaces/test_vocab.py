@@ -8,7 +8,14 @@ import pytest
 
 from spaces.errors import ConfigError
 from spaces.vocab import (
-    MODEL_ALIASES, OBJECTIVE_METRICS, REAL_MODELS, REALIGN_MODES, SAMPLERS, Objective, canonical_model, short_model,
+    MODEL_ALIASES,
+    OBJECTIVE_METRICS,
+    REAL_MODELS,
+    REALIGN_MODES,
+    SAMPLERS,
+    Objective,
+    canonical_model,
+    short_model,
 )
 
 

@@ -9,8 +9,15 @@ import torch
 
 from _fake_world import fake_world
 from trainables import data as data_mod
-from trainables.data import (IGNORE, bucketed_batches, collate, concat, encode_cached, encode_tagging,
-                             token_budget_batches)
+from trainables.data import (
+    IGNORE,
+    bucketed_batches,
+    collate,
+    concat,
+    encode_cached,
+    encode_tagging,
+    token_budget_batches,
+)
 from trainables.finetune import TaskModel, finetune_optimizer, load_encoder
 
 
@@ -25,7 +32,7 @@ def test_only_the_first_subword_of_each_word_is_labelled() -> None:
         words, tags = ds[i]["tokens"], ds[i]["tags"]
         ids, labels = enc.row("input_ids", i), enc.row("labels", i)
         expected = [IGNORE]  # [CLS]
-        for word, tag in zip(words, tags):
+        for word, tag in zip(words, tags, strict=True):
             pieces = tok(word, add_special_tokens=False)["input_ids"]
             expected += [tag] + [IGNORE] * (len(pieces) - 1)
         expected.append(IGNORE)  # [SEP]
@@ -90,7 +97,7 @@ def test_tokenisation_is_cached_on_disk_and_reused(tmp_path, monkeypatch) -> Non
     monkeypatch.setitem(data_mod.ENCODERS, "parallel", lambda *a: pytest.fail("re-tokenised"))
     again = encode_cached("parallel", tok, ds, 32)
     for side in ("src", "tgt"):
-        assert all(np.array_equal(a, b) for a, b in zip(first.ragged[side], again.ragged[side]))
+        assert all(np.array_equal(a, b) for a, b in zip(first.ragged[side], again.ragged[side], strict=True))
     assert isinstance(again.ragged["src"][0], np.memmap)  # loaded lazily, not read whole
     monkeypatch.undo()
     monkeypatch.setenv("REALIGN_SEARCH_CACHE", str(tmp_path))
@@ -204,9 +211,10 @@ def test_mbert_nli_head_starts_from_the_pretrained_pooler(tmp_path) -> None:
 
 
 def test_xlmr_nli_head_is_robertas_own(tmp_path) -> None:
+    from transformers import AutoModel
+
     from trainables.finetune import SentencePairHead
     from trainables.real.models import architecture_config
-    from transformers import AutoModel
 
     config = architecture_config("xlmr", vocab_size=50, overrides=dict(hidden_size=32, num_hidden_layers=2,
                                                                         num_attention_heads=2, intermediate_size=64))

@@ -6,13 +6,13 @@ import math
 
 import numpy as np
 import pytest
+from test_trial import Recorder, _scores_only
 
 from _fake_world import fake_world
 from spaces.config import parse_search_config, resolve_trial
 from spaces.errors import ConfigError
 from spaces.trial_config import TrialConfig
 from trainables.trial import TrialRun, run_trial
-from test_trial import Recorder, _scores_only
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -44,7 +44,7 @@ def test_the_result_is_the_mean_of_the_single_seed_runs(three_seeds) -> None:
     for code in ("hau_Latn", "de", "yor_Latn"):
         by_seed = [singles[s][f"score/{code}"] for s in (3, 5, 8)]
         assert final[f"score/{code}"] == pytest.approx(np.mean(by_seed))
-        for seed, value in zip((3, 5, 8), by_seed):
+        for seed, value in zip((3, 5, 8), by_seed, strict=True):
             assert final[f"seed/{seed}/score/{code}"] == value
     for name in ("unseen_lrl", "all", "in_subset"):
         by_seed = [singles[s][name] for s in (3, 5, 8)]

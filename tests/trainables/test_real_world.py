@@ -22,8 +22,11 @@ import pytest  # noqa: E402
 from spaces.catalog import load_catalog  # noqa: E402
 from spaces.errors import ConfigError  # noqa: E402
 from trainables.labels import NER, NLI, UPOS  # noqa: E402
-from trainables.real import RealWorld, load_registry  # noqa: E402
-from trainables.real import loading  # noqa: E402
+from trainables.real import (  # noqa: E402
+    RealWorld,
+    load_registry,
+    loading,  # noqa: E402
+)
 from trainables.real.loading import MalformedLinesWarning, data_files, label_lookup  # noqa: E402
 from trainables.schema import task_features  # noqa: E402
 from trainables.worlds import World, get_world  # noqa: E402

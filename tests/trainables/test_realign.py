@@ -9,8 +9,14 @@ import torch
 from transformers import AutoModel
 
 from _fake_world import fake_world
-from trainables.realign import (ProjectionHead, Realigner, content_mask, contrastive_loss,
-                                encoder_layer_states, mean_pool)
+from trainables.realign import (
+    ProjectionHead,
+    Realigner,
+    content_mask,
+    contrastive_loss,
+    encoder_layer_states,
+    mean_pool,
+)
 
 
 def _hand_loss(src: list[list[float]], tgt: list[list[float]], tau: float) -> float:
@@ -19,7 +25,7 @@ def _hand_loss(src: list[list[float]], tgt: list[list[float]], tau: float) -> fl
     n = len(src)
 
     def cos(a: list[float], b: list[float]) -> float:
-        dot = sum(x * y for x, y in zip(a, b))
+        dot = sum(x * y for x, y in zip(a, b, strict=True))
         return dot / (math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b)))
 
     total = 0.0
@@ -224,9 +230,9 @@ def test_pooling_options_on_a_hand_built_batch() -> None:
 
 
 def test_parallel_encoding_marks_the_first_subword_of_each_word() -> None:
-    from trainables.data import encode_parallel
-
     import datasets
+
+    from trainables.data import encode_parallel
 
     world = fake_world()
     tok = world.tokenizer()

@@ -68,13 +68,12 @@ def crashed_once(ray_session, tmp_path_factory):
     crashed, log = root / "crashed", root / "attempts.jsonl"
 
     def flaky(config: dict) -> None:
+        import torch
         from ray import tune
 
         from trainables.realign import Realigner
-        from trainables.units.realign import tune_trial
         from trainables.trial import TrialRun
-
-        import torch
+        from trainables.units.realign import tune_trial
 
         calls = {"realign": 0, "epochs": [], "threads": 0}
         forward, epoch = Realigner.forward, TrialRun.finetune_epoch

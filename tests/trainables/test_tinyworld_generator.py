@@ -96,9 +96,9 @@ def test_names_are_the_same_anchor_in_every_language_of_a_script():
         other = gen.task("ner", code, "test")
         script = profile(code).script
         for en_tok, en_tag, tok, tag in zip(english_ner["tokens"], english_ner["tags"], other["tokens"],
-                                           other["tags"]):
-            en_names = [w for w, t in zip(en_tok, en_tag) if NER[t] != "O"]
-            names = [w for w, t in zip(tok, tag) if NER[t] != "O"]
+                                           other["tags"], strict=True):
+            en_names = [w for w, t in zip(en_tok, en_tag, strict=True) if NER[t] != "O"]
+            names = [w for w, t in zip(tok, tag, strict=True) if NER[t] != "O"]
             assert sorted(names) == sorted(transliterate(w.lower(), script, proper=True) for w in en_names)
 
 
@@ -107,7 +107,7 @@ def test_task_labels_use_the_shared_vocabularies_and_meanings_are_shared_across_
     pos_en, pos_hi = gen.task("pos", "en", "test"), gen.task("pos", "hi", "test")
     assert all(0 <= t < len(UPOS) for tags in pos_en["tags"] for t in tags)
     # Same meanings: the same number of verbs and proper nouns in each test sentence.
-    for a, b in zip(pos_en["tags"], pos_hi["tags"]):
+    for a, b in zip(pos_en["tags"], pos_hi["tags"], strict=True):
         for tag in ("VERB", "PROPN"):
             assert a.count(UPOS.index(tag)) == b.count(UPOS.index(tag))
     nli = gen.task("nli", "en", "train")
@@ -117,7 +117,7 @@ def test_task_labels_use_the_shared_vocabularies_and_meanings_are_shared_across_
 def test_entailed_hypotheses_only_drop_details():
     gen = Generator(3, SMALL)
     nli = gen.nli("en", "train", 120)
-    entailed = [(p, h) for p, h, y in zip(nli["premise"], nli["hypothesis"], nli["label"])
+    entailed = [(p, h) for p, h, y in zip(nli["premise"], nli["hypothesis"], nli["label"], strict=True)
                 if NLI[y] == "entailment"]
     assert entailed
     for premise, hypothesis in entailed:

@@ -108,9 +108,9 @@ def test_pretraining_is_deterministic_and_learns():
     tok = train_tokenizer(texts, set("".join(texts).replace(" ", "")), 60)
     spec = EncoderSpec(hidden=32, layers=1, heads=2, intermediate=64, steps=25, batch_size=8, warmup=5)
     losses: list[list[float]] = [[], []]
-    models = [pretrain(texts, tok, spec, seed=7, progress=lambda s, l, i=i: losses[i].append(l))
+    models = [pretrain(texts, tok, spec, seed=7, progress=lambda s, loss, i=i: losses[i].append(loss))
               for i in range(2)]
-    for a, b in zip(models[0].state_dict().values(), models[1].state_dict().values()):
+    for a, b in zip(models[0].state_dict().values(), models[1].state_dict().values(), strict=True):
         assert torch.equal(a, b)
     assert losses[0] == losses[1]
     assert sum(losses[0][-5:]) < sum(losses[0][:5])

@@ -14,6 +14,7 @@ from spaces.trial_config import TrialConfig
 from trainables.realign import Realigner
 from trainables.trial import TrialRun, run_trial
 
+
 @pytest.fixture(scope="module", autouse=True)
 def one_thread():
     """One torch thread, as under Ray with 1 CPU per trial (and immune to a busy shared machine)."""

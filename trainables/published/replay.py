@@ -12,7 +12,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cache, cached_property
 
 from spaces.catalog import load_catalog
 from spaces.errors import ConfigError
@@ -76,7 +76,7 @@ def measured_subsets(model: str, task: str, method: str = OURS,
     return _group(runs, model, task, method)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _measured(model: str, task: str, method: str) -> tuple[Measured, ...]:
     return _group(load_runs(), model, task, method)
 
@@ -90,7 +90,7 @@ def _group(runs: Iterable[Run], model: str, task: str, method: str) -> tuple[Mea
                  for key, group in sorted(found.items(), key=lambda item: sorted(item[0])))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _by_subset(model: str, task: str, method: str) -> dict[frozenset[str], Measured]:
     return {frozenset(m.languages): m for m in measured_subsets(model, task, method)}
 

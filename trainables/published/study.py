@@ -21,7 +21,13 @@ from scipy import stats
 from spaces.errors import ConfigError
 from spaces.vocab import MODEL_LABELS, OBJECTIVE_GROUPS, REAL_MODELS, TASKS, check_objective
 from trainables.published.data import (
-    OURS, Run, benchmarks, check_model, check_task, load_runs, result_metrics,
+    OURS,
+    Run,
+    benchmarks,
+    check_model,
+    check_task,
+    load_runs,
+    result_metrics,
 )
 
 DEFAULT_SIZES = (5, 10, 20, 40)
@@ -120,9 +126,9 @@ def study_table(model: str, task: str, metric: str, sizes: Sequence[int] = DEFAU
     everything = seed_values([r for r in mine if r.method == OURS and r.strategy == ALL_STRATEGY], metric)
     by_folder: dict[str, list[Run]] = defaultdict(list)
     for run in mine:
-        if run.method == OURS and run.strategy != ALL_STRATEGY and run.size in sizes:
-            if ablations or not run.folder.startswith("abla_"):
-                by_folder[run.folder].append(run)
+        if run.method == OURS and run.strategy != ALL_STRATEGY and run.size in sizes \
+                and (ablations or not run.folder.startswith("abla_")):
+            by_folder[run.folder].append(run)
     rows: list[StrategyResult] = []
     for size in sorted(set(sizes)):
         scored = []

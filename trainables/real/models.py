@@ -14,11 +14,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from transformers import (AutoTokenizer, BertConfig, PretrainedConfig, PreTrainedTokenizerBase,
-                          XLMRobertaConfig)
+from transformers import AutoTokenizer, BertConfig, PretrainedConfig, PreTrainedTokenizerBase, XLMRobertaConfig
 
 from spaces.errors import ConfigError
 from spaces.vocab import MODEL_ALIASES, REAL_MODELS, canonical_model
+
 MODEL_DIR_ENV = "REALIGN_SEARCH_MODEL_DIR"
 
 # The published configs of the two checkpoints (huggingface.co/<id>/blob/main/config.json).

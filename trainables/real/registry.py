@@ -16,7 +16,6 @@ from typing import Any
 
 from spaces.catalog import ENGLISH, load_catalog
 from spaces.errors import ConfigError
-from spaces.vocab import SPLITS, TASKS
 
 CONFIG_STYLES = ("code", "sorted_pair")
 

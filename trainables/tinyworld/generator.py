@@ -23,7 +23,6 @@ from trainables.tinyworld.grammar import EventSampler, nli_pair, realise, text
 from trainables.tinyworld.languages import profile
 from trainables.tinyworld.lexicon import name_pool, stable_rng
 
-
 FEATURES: dict[str, Features] = {task: task_features(task) for task in TASKS}
 TEXT_FEATURES = Features({"text": Value("string")})
 

@@ -11,8 +11,18 @@ import random
 from dataclasses import dataclass, replace
 
 from trainables.tinyworld.languages import LanguageProfile
-from trainables.tinyworld.lexicon import (ADJECTIVES, ADPOSITIONS, CONCEPTS, INTRANSITIVE, NOUNS, NUMBERS,
-                                          PLACES, TIMES, TRANSITIVE, NamePool)
+from trainables.tinyworld.lexicon import (
+    ADJECTIVES,
+    ADPOSITIONS,
+    CONCEPTS,
+    INTRANSITIVE,
+    NOUNS,
+    NUMBERS,
+    PLACES,
+    TIMES,
+    TRANSITIVE,
+    NamePool,
+)
 from trainables.tinyworld.scripts import transliterate
 
 ENTITY_TYPES = ("PER", "ORG", "LOC")

@@ -8,7 +8,7 @@ sentence realisation a cheap table look-up.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from spaces.catalog import ENGLISH, load_catalog
 from spaces.typology import load_typology
@@ -65,7 +65,7 @@ def divergence_from_english(code: str) -> float:
     return 0.15 + 0.45 * featural
 
 
-@lru_cache(maxsize=None)
+@cache
 def profile(code: str, seed: int = 0) -> LanguageProfile:
     lang = load_catalog().get(code)
     syntax = load_typology().syntax(lang.code)

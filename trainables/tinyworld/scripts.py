@@ -11,7 +11,7 @@ split or merge them (the tokenizer must round-trip every script).
 from __future__ import annotations
 
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 
 VOWELS = "aeiou"
 CONSONANTS = "bcdfghjklmnpqrstvwxyz"
@@ -62,7 +62,7 @@ def _stable_letter(ch: str) -> bool:
             and len(ch.upper()) == 1)  # e.g. Greek ΰ capitalises to two code points
 
 
-@lru_cache(maxsize=None)
+@cache
 def alphabet(script: str) -> dict[str, str]:
     """Latin letter -> letter of ``script``: the first 26 stable letters of its block, in block order."""
     if script == "Latn":

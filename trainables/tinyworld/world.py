@@ -34,8 +34,7 @@ from spaces.errors import ConfigError
 from spaces.vocab import SPLITS, TASKS
 from trainables.cache import cache_dir
 from trainables.cache_health import check_model_dir, heal_entry, load_healing
-from trainables.tinyworld.generator import (Generator, Sizes, parallel_languages, pretraining_languages,
-                                            task_splits)
+from trainables.tinyworld.generator import Generator, Sizes, parallel_languages, pretraining_languages, task_splits
 from trainables.tinyworld.languages import profile
 from trainables.tinyworld.lexicon import name_pool
 from trainables.tinyworld.scripts import transliterate
