@@ -39,8 +39,11 @@ def ensure_importable() -> None:
 def parser(description: str) -> argparse.ArgumentParser:
     """An argument parser with the flag every benchmark has: ``--quick`` (seconds, for the smoke test)."""
     p = argparse.ArgumentParser(description=description)
-    p.add_argument("--quick", action="store_true",
-                   help="tiny sizes that finish in seconds (checks the script runs; figures are meaningless)")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="tiny sizes that finish in seconds (checks the script runs; figures are meaningless)",
+    )
     return p
 
 
@@ -59,7 +62,7 @@ def interleaved(variants: Mapping[str, Callable[[], Any]], repeats: int, warmup:
             variants[name]()
     times: dict[str, list[float]] = {name: [] for name in names}
     for round_ in range(repeats):
-        for name in (names if round_ % 2 == 0 else names[::-1]):
+        for name in names if round_ % 2 == 0 else names[::-1]:
             start = time.perf_counter()
             variants[name]()
             times[name].append(time.perf_counter() - start)
@@ -98,9 +101,11 @@ def environment_line() -> str:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     import torch
 
-    return (f"host: {platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}; "
-            f"load average (1/5/15 min): {load}; "
-            f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    return (
+        f"host: {platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}; "
+        f"load average (1/5/15 min): {load}; "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+    )
 
 
 def print_header(title: str, script: str, argv: Sequence[str] | None) -> None:

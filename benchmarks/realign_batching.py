@@ -24,8 +24,11 @@ if __package__ in (None, ""):
 
 from benchmarks import _common  # noqa: E402
 
-VARIANTS = {"batching": ("mixed", "per_language"), "layer": (-2, -1),
-            "pooling": ("mean", "first_subword", "paper_prefix")}
+VARIANTS = {
+    "batching": ("mixed", "per_language"),
+    "layer": (-2, -1),
+    "pooling": ("mean", "first_subword", "paper_prefix"),
+}
 
 
 def target_group(world, task: str) -> list[str]:
@@ -47,8 +50,9 @@ def main(argv: list[str] | None = None, world=None) -> int:
     parser.add_argument("--steps", type=int, default=150, help="realignment steps")
     parser.add_argument("--train-size", type=int, default=1000, help="English fine-tuning examples")
     parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--layer", type=int, default=None,
-                        help="realignment layer of every variant (default: the trial default, -2)")
+    parser.add_argument(
+        "--layer", type=int, default=None, help="realignment layer of every variant (default: the trial default, -2)"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.seeds, args.size, args.steps, args.train_size, args.epochs = "0,1", 2, 4, 32, 1
@@ -63,17 +67,21 @@ def main(argv: list[str] | None = None, world=None) -> int:
         from trainables.tinyworld import load_world
 
         world = load_world(0)
-    _common.print_header(f"Realignment {args.compare}: paired comparison on a fixed target group",
-                         __file__, argv)
+    _common.print_header(f"Realignment {args.compare}: paired comparison on a fixed target group", __file__, argv)
     group = target_group(world, args.task)
     pool = world.parallel_languages()
     # a world without the whole pool (the smoke test's fake world) realigns on its own languages
-    subset = tuple(select(args.strategy, args.size) if len(pool) >= 65 else pool[:args.size])
+    subset = tuple(select(args.strategy, args.size) if len(pool) >= 65 else pool[: args.size])
     seeds = [int(s) for s in args.seeds.split(",")]
-    base = TrialConfig(languages=subset, world="tiny", model="tiny", task=args.task, targets=tuple(group),
-                       realign=RealignParams(steps=args.steps, **({} if args.layer is None else
-                                                                  {"layer": args.layer})),
-                       finetune=FinetuneParams(epochs=args.epochs, train_size=args.train_size))
+    base = TrialConfig(
+        languages=subset,
+        world="tiny",
+        model="tiny",
+        task=args.task,
+        targets=tuple(group),
+        realign=RealignParams(steps=args.steps, **({} if args.layer is None else {"layer": args.layer})),
+        finetune=FinetuneParams(epochs=args.epochs, train_size=args.train_size),
+    )
     variants = VARIANTS[args.compare]
     scores: dict[str, list[float]] = {str(v): [] for v in (*variants, "baseline")}
     started = time.time()
@@ -87,13 +95,19 @@ def main(argv: list[str] | None = None, world=None) -> int:
             scores[str(value)].append(group_mean(run_trial(trial, world=world)))
         none = replace(base, seed=seed, realign=replace(base.realign, mode="none"))
         scores["baseline"].append(group_mean(run_trial(none, world=world)))
-        print(f"  seed {seed}: " + ", ".join(f"{k} {v[-1]:.4f}" for k, v in scores.items())
-              + f" ({time.time() - started:.0f} s)", flush=True)
+        print(
+            f"  seed {seed}: "
+            + ", ".join(f"{k} {v[-1]:.4f}" for k, v in scores.items())
+            + f" ({time.time() - started:.0f} s)",
+            flush=True,
+        )
 
     print(f"\nsubset ({args.strategy}, {len(subset)}): {', '.join(subset)}")
     print(f"target group ({len(group)}, Joshi <= 2, unseen in pretraining): {', '.join(group)}")
-    print(f"{args.steps} realignment steps, fine-tuning {args.train_size} examples x {args.epochs} epochs, "
-          f"task {args.task}, seeds {seeds}\n")
+    print(
+        f"{args.steps} realignment steps, fine-tuning {args.train_size} examples x {args.epochs} epochs, "
+        f"task {args.task}, seeds {seeds}\n"
+    )
     rows = []
     for name, values in scores.items():
         mean, sd = _common.mean_sd(values)
@@ -103,8 +117,10 @@ def main(argv: list[str] | None = None, world=None) -> int:
     diffs = [a - b for a, b in zip(scores[first], scores[second], strict=True)]
     mean, sd = _common.mean_sd(diffs)
     p = ttest_rel(scores[first], scores[second]).pvalue if len(seeds) > 1 else float("nan")
-    print(f"\npaired difference {first} - {second}: {mean:+.4f} ± {sd:.4f} (per seed: "
-          f"{', '.join(f'{d:+.4f}' for d in diffs)}; paired t-test p = {p:.2g}, n = {len(seeds)})")
+    print(
+        f"\npaired difference {first} - {second}: {mean:+.4f} ± {sd:.4f} (per seed: "
+        f"{', '.join(f'{d:+.4f}' for d in diffs)}; paired t-test p = {p:.2g}, n = {len(seeds)})"
+    )
     print(f"total {time.time() - started:.0f} s")
     return 0
 

@@ -54,23 +54,41 @@ VARIANTS = (
 )
 
 
-def search_config(variant: Variant, seed: int, model: str, task: str, warm_sizes: Sequence[int],
-                  pool: Sequence[str] = POOL):
+def search_config(
+    variant: Variant, seed: int, model: str, task: str, warm_sizes: Sequence[int], pool: Sequence[str] = POOL
+):
     """The product's ``SearchConfig`` for this benchmark (proxy trainable, ``pool`` as the only languages)."""
     from spaces.catalog import load_catalog
     from spaces.config import parse_search_config
 
     outside = [code for code in load_catalog().realignment_pool() if code not in pool]
-    return parse_search_config({
-        "experiment": {"name": "search-efficiency", "trainable": "proxy", "world": "real", "model": model,
-                       "task": task},
-        "subset": {"encoding": variant.encoding, "pool": "all", "must_exclude": outside,
-                   "strategies": list(WARM_STRATEGIES) + (["random"] if variant.encoding == "strategy" else []),
-                   "min_languages": 1},
-        "search": {"sampler": variant.sampler, "objectives": [str(o) for o in OBJECTIVES],
-                   "num_samples": max(TRIAL_COUNTS), "warm_start": variant.warm_start,
-                   "warm_start_sizes": list(warm_sizes), "seed": seed},
-    }, source="benchmarks/search_efficiency.py")
+    return parse_search_config(
+        {
+            "experiment": {
+                "name": "search-efficiency",
+                "trainable": "proxy",
+                "world": "real",
+                "model": model,
+                "task": task,
+            },
+            "subset": {
+                "encoding": variant.encoding,
+                "pool": "all",
+                "must_exclude": outside,
+                "strategies": list(WARM_STRATEGIES) + (["random"] if variant.encoding == "strategy" else []),
+                "min_languages": 1,
+            },
+            "search": {
+                "sampler": variant.sampler,
+                "objectives": [str(o) for o in OBJECTIVES],
+                "num_samples": max(TRIAL_COUNTS),
+                "warm_start": variant.warm_start,
+                "warm_start_sizes": list(warm_sizes),
+                "seed": seed,
+            },
+        },
+        source="benchmarks/search_efficiency.py",
+    )
 
 
 def objective_values(cfg, sampled: dict) -> tuple[float, float]:
@@ -91,8 +109,9 @@ def run_search(cfg, n_trials: int) -> list[tuple[float, float]]:
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     space = SearchSpace(cfg)
-    study = optuna.create_study(directions=["maximize" if m == "max" else "minimize" for m in MODES],
-                                sampler=make_sampler(cfg))
+    study = optuna.create_study(
+        directions=["maximize" if m == "max" else "minimize" for m in MODES], sampler=make_sampler(cfg)
+    )
     if cfg.search.warm_start:
         for point in space.warm_start_points():
             study.enqueue_trial(point)
@@ -109,8 +128,11 @@ def run_search(cfg, n_trials: int) -> list[tuple[float, float]]:
 def exhaustive(cfg) -> list[tuple[float, float]]:
     """Every non-empty subset of the pool, scored by the proxy."""
     pool = cfg.subset.available
-    return [objective_values(cfg, {"languages": list(subset)})
-            for size in range(1, len(pool) + 1) for subset in itertools.combinations(pool, size)]
+    return [
+        objective_values(cfg, {"languages": list(subset)})
+        for size in range(1, len(pool) + 1)
+        for subset in itertools.combinations(pool, size)
+    ]
 
 
 def reference_point(cfg) -> tuple[float, float]:
@@ -127,8 +149,15 @@ def hypervolume(points: Sequence[tuple[float, float]], reference: tuple[float, f
     return hypervolume_2d(points, MODES, reference)
 
 
-def measure(seeds: int, counts: Sequence[int], model: str, task: str, warm_sizes: Sequence[int],
-            variants: Sequence[Variant] = VARIANTS, pool: Sequence[str] = POOL) -> dict:
+def measure(
+    seeds: int,
+    counts: Sequence[int],
+    model: str,
+    task: str,
+    warm_sizes: Sequence[int],
+    variants: Sequence[Variant] = VARIANTS,
+    pool: Sequence[str] = POOL,
+) -> dict:
     """Hypervolumes per variant and trial count over ``seeds`` seeds, plus the exhaustive front's."""
     first = search_config(variants[0], 0, model, task, warm_sizes, pool)
     reference = reference_point(first)
@@ -143,9 +172,16 @@ def measure(seeds: int, counts: Sequence[int], model: str, task: str, warm_sizes
             for n in counts:
                 results[variant.label][n].append(hypervolume(points[:n], reference))
     every = exhaustive(first)
-    return {"reference": reference, "results": results, "warm_points": warm_points, "seeds": seeds,
-            "pool": tuple(first.subset.available), "exhaustive": hypervolume(every, reference),
-            "exhaustive_front_size": len({every[i] for i in pareto_front(every, MODES)}), "n_subsets": len(every)}
+    return {
+        "reference": reference,
+        "results": results,
+        "warm_points": warm_points,
+        "seeds": seeds,
+        "pool": tuple(first.subset.available),
+        "exhaustive": hypervolume(every, reference),
+        "exhaustive_front_size": len({every[i] for i in pareto_front(every, MODES)}),
+        "n_subsets": len(every),
+    }
 
 
 def cfg_points(cfg) -> list:
@@ -164,23 +200,38 @@ def table(result: dict, counts: Sequence[int]) -> str:
             mean, sd = _common.mean_sd(by_n[n])
             cells.append(f"{1000 * mean:.2f} ± {1000 * sd:.2f} ({100 * mean / exhaustive_hv:.0f}%)")
         rows.append([label, result["warm_points"][label], *cells])
-    rows.append([f"exhaustive ({result['n_subsets']} subsets, front of {result['exhaustive_front_size']})",
-                 "-", *[f"{1000 * exhaustive_hv:.2f} (100%)"] * len(counts)])
+    rows.append(
+        [
+            f"exhaustive ({result['n_subsets']} subsets, front of {result['exhaustive_front_size']})",
+            "-",
+            *[f"{1000 * exhaustive_hv:.2f} (100%)"] * len(counts),
+        ]
+    )
     random_label = next((label for label in result["results"] if label.startswith("random")), None)
     ratios = []
     if random_label is not None:
         baseline = {n: _common.mean_sd(result["results"][random_label][n])[0] for n in counts}
-        ratios = [[label, *[f"{_common.mean_sd(by_n[n])[0] / baseline[n]:.3f}x" if baseline[n] else "-"
-                            for n in counts]]
-                  for label, by_n in result["results"].items() if label != random_label]
+        ratios = [
+            [label, *[f"{_common.mean_sd(by_n[n])[0] / baseline[n]:.3f}x" if baseline[n] else "-" for n in counts]]
+            for label, by_n in result["results"].items()
+            if label != random_label
+        ]
     ref = result["reference"]
-    ratio_table = ("\n\nRatio of mean hypervolumes, each search vs random search at the same n:\n\n"
-                   + _common.markdown_table(["search", *[f"n = {n}" for n in counts]], ratios)) if ratios else ""
-    return (_common.markdown_table(headers, rows)
-            + f"\n\nHypervolume x 1000 (unseen_lrl is a 0-1 score), mean ± sd over {result['seeds']} sampler "
-            f"seeds, in parentheses the share of the exhaustive front's; reference point: unseen_lrl "
-            f"{ref[0]:.4f} (baseline, no realignment), n_languages {ref[1]:.0f}. Pool: {', '.join(result['pool'])}."
-            + ratio_table)
+    ratio_table = (
+        (
+            "\n\nRatio of mean hypervolumes, each search vs random search at the same n:\n\n"
+            + _common.markdown_table(["search", *[f"n = {n}" for n in counts]], ratios)
+        )
+        if ratios
+        else ""
+    )
+    return (
+        _common.markdown_table(headers, rows)
+        + f"\n\nHypervolume x 1000 (unseen_lrl is a 0-1 score), mean ± sd over {result['seeds']} sampler "
+        f"seeds, in parentheses the share of the exhaustive front's; reference point: unseen_lrl "
+        f"{ref[0]:.4f} (baseline, no realignment), n_languages {ref[1]:.0f}. Pool: {', '.join(result['pool'])}."
+        + ratio_table
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -194,8 +245,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     seeds = args.seeds or (1 if args.quick else 10)
     warm_sizes = [int(s) for s in args.warm_sizes.split(",")]
     _common.print_header("Search efficiency on the proxy: hypervolume after n trials", __file__, argv)
-    result = measure(seeds, counts, args.model, args.task, warm_sizes,
-                     variants=VARIANTS[::3] if args.quick else VARIANTS, pool=POOL[:4] if args.quick else POOL)
+    result = measure(
+        seeds,
+        counts,
+        args.model,
+        args.task,
+        warm_sizes,
+        variants=VARIANTS[::3] if args.quick else VARIANTS,
+        pool=POOL[:4] if args.quick else POOL,
+    )
     print(table(result, counts))
     return 0
 

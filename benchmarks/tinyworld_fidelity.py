@@ -54,8 +54,11 @@ def run_setups(world, plan: Plan, seeds: Sequence[int], base) -> dict[str, list[
             trial = replace(base, seed=seed, languages=langs, realign=replace(base.realign, mode=mode))
             metrics = run_trial(trial, world=world)
             results[name].append(metrics)
-            print(f"  seed {seed} {name:<28} {GROUP} {metrics[GROUP]:.3f} ({time.time() - started:.0f} s)",
-                  file=sys.stderr, flush=True)
+            print(
+                f"  seed {seed} {name:<28} {GROUP} {metrics[GROUP]:.3f} ({time.time() - started:.0f} s)",
+                file=sys.stderr,
+                flush=True,
+            )
     return results
 
 
@@ -77,8 +80,16 @@ def group_table(plan: Plan, results: dict[str, list[dict]], targets: list[str]) 
             p = f"{ttest_rel(values, baseline).pvalue:.2g}" if len(values) > 1 and d_sd > 0 else "—"
         rows.append([name, len(langs), len(targets), f"{mean:.3f} ± {sd:.3f}", gain, p])
     return _common.markdown_table(
-        ["setup", "subset size", f"{GROUP} targets", f"{GROUP} (mean ± sd over seeds)",
-         "gain over baseline (paired by seed)", "p (paired t-test)"], rows)
+        [
+            "setup",
+            "subset size",
+            f"{GROUP} targets",
+            f"{GROUP} (mean ± sd over seeds)",
+            "gain over baseline (paired by seed)",
+            "p (paired t-test)",
+        ],
+        rows,
+    )
 
 
 def main(argv: Sequence[str] | None = None, world=None) -> int:
@@ -86,8 +97,11 @@ def main(argv: Sequence[str] | None = None, world=None) -> int:
     p.add_argument("--seeds", default=None, help="trial seeds (fine-tuning/realignment); default 0,1,2")
     p.add_argument("--task", default="pos", choices=("pos", "ner", "nli"))
     p.add_argument("--world-seed", type=int, default=0)
-    p.add_argument("--subset", default="paper:most_uriel_en",
-                   help="the small subset's strategy (a computed heuristic or paper:<name>)")
+    p.add_argument(
+        "--subset",
+        default="paper:most_uriel_en",
+        help="the small subset's strategy (a computed heuristic or paper:<name>)",
+    )
     p.add_argument("--subset-size", type=int, default=10)
     p.add_argument("--subset-seed", type=int, default=None, help="for random / per-seed paper strategies")
     p.add_argument("--realign-steps", type=int, default=400)
@@ -103,8 +117,9 @@ def main(argv: Sequence[str] | None = None, world=None) -> int:
     from spaces.trial_config import FinetuneParams, RealignParams, TrialConfig
     from spaces.typology import load_typology
 
-    _common.print_header("Tiny-world fidelity: distance from English, and realignment on one fixed target group",
-                         __file__, argv)
+    _common.print_header(
+        "Tiny-world fidelity: distance from English, and realignment on one fixed target group", __file__, argv
+    )
     seeds = [int(s) for s in (args.seeds or ("0,1" if args.quick else "0,1,2")).split(",")]
     steps, epochs, train_size = (2, 1, 32) if args.quick else (args.realign_steps, args.epochs, 0)
     if world is None:
@@ -113,9 +128,13 @@ def main(argv: Sequence[str] | None = None, world=None) -> int:
         world = load_world(args.world_seed)
     catalog, typology = load_catalog(), load_typology()
     plan = setups(world, args.subset, args.subset_size, args.subset_seed)
-    base = TrialConfig(world="tiny", model="tiny", task=args.task,
-                       realign=RealignParams(steps=steps, lr=args.realign_lr),
-                       finetune=FinetuneParams(lr=args.finetune_lr, epochs=epochs, train_size=train_size))
+    base = TrialConfig(
+        world="tiny",
+        model="tiny",
+        task=args.task,
+        realign=RealignParams(steps=steps, lr=args.realign_lr),
+        finetune=FinetuneParams(lr=args.finetune_lr, epochs=epochs, train_size=train_size),
+    )
     results = run_setups(world, plan, seeds, base)
 
     def mean_scores(name: str) -> dict[str, float]:
@@ -127,22 +146,39 @@ def main(argv: Sequence[str] | None = None, world=None) -> int:
     group = group_members(GROUP, targets, base.model)
     distance = {c: typology.distance("featural", ENGLISH, c) for c in targets}
 
-    print(f"Tiny world (seed {args.world_seed}), task {args.task}, trial seeds {seeds}; English score "
-          f"{means['baseline'][ENGLISH]:.3f}\n")
-    print(_common.markdown_table(
-        ["language", "script", "Joshi", "tiny encoder saw it", "featural dist.", *plan],
-        [[code, catalog.get(code).script, catalog.get(code).joshi,
-          "yes" if catalog.get(code).seen_by(base.model) else "no", f"{distance[code]:.3f}",
-          *(f"{means[name][code]:.3f}" for name in plan)] for code in sorted(targets, key=distance.get)]))
+    print(
+        f"Tiny world (seed {args.world_seed}), task {args.task}, trial seeds {seeds}; English score "
+        f"{means['baseline'][ENGLISH]:.3f}\n"
+    )
+    print(
+        _common.markdown_table(
+            ["language", "script", "Joshi", "tiny encoder saw it", "featural dist.", *plan],
+            [
+                [
+                    code,
+                    catalog.get(code).script,
+                    catalog.get(code).joshi,
+                    "yes" if catalog.get(code).seen_by(base.model) else "no",
+                    f"{distance[code]:.3f}",
+                    *(f"{means[name][code]:.3f}" for name in plan),
+                ]
+                for code in sorted(targets, key=distance.get)
+            ],
+        )
+    )
     xs = [distance[c] for c in targets]
     for name in plan:
         ys = [means[name][c] for c in targets]
         if len(xs) > 2:
             pearson, spearman = pearsonr(xs, ys), spearmanr(xs, ys)
-            print(f"\n{name}: zero-shot score vs featural distance from English: Pearson {pearson[0]:+.3f} "
-                  f"(p={pearson[1]:.1g}), Spearman {spearman[0]:+.3f} (p={spearman[1]:.1g}) (n={len(xs)})")
-    print(f"\n{GROUP}: the same {len(group)} targets for every setup (Joshi <= 2, unseen by the tiny encoder "
-          "in pretraining, realigned on or not):\n")
+            print(
+                f"\n{name}: zero-shot score vs featural distance from English: Pearson {pearson[0]:+.3f} "
+                f"(p={pearson[1]:.1g}), Spearman {spearman[0]:+.3f} (p={spearman[1]:.1g}) (n={len(xs)})"
+            )
+    print(
+        f"\n{GROUP}: the same {len(group)} targets for every setup (Joshi <= 2, unseen by the tiny encoder "
+        "in pretraining, realigned on or not):\n"
+    )
     print(group_table(plan, results, group))
     print(f"\n{GROUP} targets: {', '.join(group)}")
     for name, (_, langs) in plan.items():

@@ -36,14 +36,17 @@ FIRST_LANGUAGES = "de,swh_Latn"
 NEW_LANGUAGES = "hi,yor_Latn"
 
 
-def short_trial(languages: Sequence[str], quick: bool, seed: int = 0, lr: float = 5e-4,
-                targets: Sequence[str] = ()):
+def short_trial(languages: Sequence[str], quick: bool, seed: int = 0, lr: float = 5e-4, targets: Sequence[str] = ()):
     """A short but complete trial: realign, fine-tune one epoch, evaluate (``targets``; () = every language)."""
     from spaces.trial_config import FinetuneParams, RealignParams, TrialConfig
 
-    return TrialConfig(languages=tuple(languages), seed=seed, targets=tuple(targets),
-                       realign=RealignParams(steps=2 if quick else 5, lr=lr),
-                       finetune=FinetuneParams(epochs=1, train_size=16 if quick else 64, max_length=64, lr=2e-4))
+    return TrialConfig(
+        languages=tuple(languages),
+        seed=seed,
+        targets=tuple(targets),
+        realign=RealignParams(steps=2 if quick else 5, lr=lr),
+        finetune=FinetuneParams(epochs=1, train_size=16 if quick else 64, max_length=64, lr=2e-4),
+    )
 
 
 def seeded_cache(world_dir: Path, root: Path) -> Path:
@@ -55,8 +58,7 @@ def seeded_cache(world_dir: Path, root: Path) -> Path:
 
 
 # ----------------------------------------------------------------------------------------- part 1
-def setup_phases(phase: str, quick: bool, first: Sequence[str], new: Sequence[str],
-                 world=None) -> dict[str, float]:
+def setup_phases(phase: str, quick: bool, first: Sequence[str], new: Sequence[str], world=None) -> dict[str, float]:
     """``time/setup`` of the trials of one process: ``cold`` = trials 1, 2, 3; ``worker`` = one trial."""
     from trainables.trial import run_trial
 
@@ -72,14 +74,23 @@ def setup_phases(phase: str, quick: bool, first: Sequence[str], new: Sequence[st
 def child_setup(cache: Path, phase: str, quick: bool, first: Sequence[str], new: Sequence[str]) -> dict[str, float]:
     """``setup_phases`` in a fresh interpreter on ``cache`` (nothing in memory, as a new worker)."""
     env = {**os.environ, "REALIGN_SEARCH_CACHE": str(cache)}
-    args = [sys.executable, __file__, "--child", phase, "--languages", ",".join(first),
-            "--new-languages", ",".join(new)] + (["--quick"] if quick else [])
+    args = [
+        sys.executable,
+        __file__,
+        "--child",
+        phase,
+        "--languages",
+        ",".join(first),
+        "--new-languages",
+        ",".join(new),
+    ] + (["--quick"] if quick else [])
     out = subprocess.run(args, env=env, check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def measure_setup(repeats: int, quick: bool, first: Sequence[str], new: Sequence[str],
-                  world=None) -> dict[str, list[float]]:
+def measure_setup(
+    repeats: int, quick: bool, first: Sequence[str], new: Sequence[str], world=None
+) -> dict[str, list[float]]:
     """Set-up seconds per situation over ``repeats`` fresh caches.
 
     With ``world`` given (tests: a world that exists only in this process) every phase runs in this
@@ -101,8 +112,9 @@ def measure_setup(repeats: int, quick: bool, first: Sequence[str], new: Sequence
     return times
 
 
-def in_process_phases(cache: Path, quick: bool, first: Sequence[str], new: Sequence[str],
-                      world) -> list[dict[str, float]]:
+def in_process_phases(
+    cache: Path, quick: bool, first: Sequence[str], new: Sequence[str], world
+) -> list[dict[str, float]]:
     from trainables import data
 
     previous = os.environ.get("REALIGN_SEARCH_CACHE")
@@ -128,11 +140,18 @@ def setup_table(times: dict[str, list[float]]) -> str:
         "trial 3": "same process, two new languages (their pairs tokenised)",
         "worker": "new process, tokenised files on disk (a new Ray worker)",
     }
-    rows = [[name, what[name], _common.fmt(_common.median(times[name]), 3),
-             f"{cold / _common.median(times[name]):.1f}x" if _common.median(times[name]) else "-"]
-            for name in ("trial 1", "trial 2", "trial 3", "worker")]
-    return _common.markdown_table(["trial", "situation", "set-up s (median)", "trial 1 / this"], rows,
-                                  align=["l", "l", "r", "r"])
+    rows = [
+        [
+            name,
+            what[name],
+            _common.fmt(_common.median(times[name]), 3),
+            f"{cold / _common.median(times[name]):.1f}x" if _common.median(times[name]) else "-",
+        ]
+        for name in ("trial 1", "trial 2", "trial 3", "worker")
+    ]
+    return _common.markdown_table(
+        ["trial", "situation", "set-up s (median)", "trial 1 / this"], rows, align=["l", "l", "r", "r"]
+    )
 
 
 # ----------------------------------------------------------------------------------------- part 2
@@ -171,10 +190,12 @@ def measure_ray(n: int, repeats: int, quick: bool, languages: Sequence[str], wor
     def through_tuner() -> None:
         blocks["tuner"] += 1
         space = {**trials[0].to_dict(), "seed": tune.grid_search([t.seed for t in trials])}
-        tuner = tune.Tuner(trainable, param_space=space,
-                           tune_config=tune.TuneConfig(max_concurrent_trials=1),
-                           run_config=tune.RunConfig(name=f"tuner-{blocks['tuner']}", storage_path=str(storage),
-                                                     verbose=0))
+        tuner = tune.Tuner(
+            trainable,
+            param_space=space,
+            tune_config=tune.TuneConfig(max_concurrent_trials=1),
+            run_config=tune.RunConfig(name=f"tuner-{blocks['tuner']}", storage_path=str(storage), verbose=0),
+        )
         grid = tuner.fit()
         if grid.num_errors:
             raise RuntimeError(f"{grid.num_errors} Tune trial(s) failed: {grid.errors}")
@@ -209,16 +230,25 @@ def ray_table(result: dict) -> str:
     direct = _common.median(result["times"]["direct"]) / n
     tuner = _common.median(result["times"]["tuner"]) / n
     inside = _common.median(result["inside"]) / n
-    rows = [["direct `run_trial` calls", _common.fmt(direct), "-", "-", "1.00x"],
-            ["Ray Tune `Tuner` (realign trainable, 1 CPU)", _common.fmt(tuner), _common.fmt(inside),
-             _common.fmt(tuner - direct), f"{tuner / direct:.2f}x"]]
+    rows = [
+        ["direct `run_trial` calls", _common.fmt(direct), "-", "-", "1.00x"],
+        [
+            "Ray Tune `Tuner` (realign trainable, 1 CPU)",
+            _common.fmt(tuner),
+            _common.fmt(inside),
+            _common.fmt(tuner - direct),
+            f"{tuner / direct:.2f}x",
+        ],
+    ]
     headers = ["how", "s / trial (median)", "of which inside the trainable", "overhead s / trial", "ratio"]
-    return (_common.markdown_table(headers, rows)
-            + f"\n\nTrials per block: {n}; {len(result['times']['tuner'])} alternating blocks each, after one "
-            "untimed direct trial (tokenised files on disk for both; the direct calls also keep them in memory, "
-            "while each Tuner starts fresh worker processes: that start is part of Tune's cost). \"Inside the "
-            "trainable\" is Tune's own `time_total_s`, summed over a block's trials. `ray.init` once before: "
-            f"{result['ray_start']:.1f} s.")
+    return (
+        _common.markdown_table(headers, rows)
+        + f"\n\nTrials per block: {n}; {len(result['times']['tuner'])} alternating blocks each, after one "
+        "untimed direct trial (tokenised files on disk for both; the direct calls also keep them in memory, "
+        "while each Tuner starts fresh worker processes: that start is part of Tune's cost). \"Inside the "
+        "trainable\" is Tune's own `time_total_s`, summed over a block's trials. `ray.init` once before: "
+        f"{result['ray_start']:.1f} s."
+    )
 
 
 def main(argv: Sequence[str] | None = None, world=None) -> int:
@@ -241,8 +271,13 @@ def main(argv: Sequence[str] | None = None, world=None) -> int:
     print(setup_table(times))
     print(f"\nMedians over {len(times['trial 1'])} fresh cache(s); `time/setup` as the trial reports it.\n")
     if not args.skip_ray:
-        result = measure_ray(args.trials or (1 if args.quick else 3), args.ray_repeats or (1 if args.quick else 2),
-                             args.quick, first, world)
+        result = measure_ray(
+            args.trials or (1 if args.quick else 3),
+            args.ray_repeats or (1 if args.quick else 2),
+            args.quick,
+            first,
+            world,
+        )
         print(ray_table(result))
     return 0
 

@@ -87,20 +87,33 @@ def compare_trials(model: str, task: str, trials: Sequence[TrialRecord], sweep_p
             continue
         paper_scores = {k.split("/", 1)[1]: v for k, v in paper.mean.items() if k.startswith("score/")}
         common = sorted(set(trial.scores) & set(paper_scores))
-        rows = [(code, trial.scores[code], paper_scores[code], 100 * (trial.scores[code] - paper_scores[code]))
-                for code in common]
+        rows = [
+            (code, trial.scores[code], paper_scores[code], 100 * (trial.scores[code] - paper_scores[code]))
+            for code in common
+        ]
         ours_agg = aggregate({c: trial.scores[c] for c in common}, paper.languages, model, sweep_pool)
         paper_agg = aggregate({c: paper_scores[c] for c in common}, paper.languages, model, sweep_pool)
         n_seeds = trial.metrics.get("n_seeds")
-        result.trials.append(TrialComparison(
-            trial_id=trial.trial_id, label=trial.heuristic or f"{len(paper.languages)} languages",
-            languages=list(paper.languages), method=method, paper_folders=list(paper.folders),
-            paper_seeds=sorted(paper.seeds), n_seeds=int(n_seeds) if n_seeds is not None else None,
-            rows=rows, aggregates={k: (ours_agg[k], paper_agg[k]) for k in ours_agg}))
+        result.trials.append(
+            TrialComparison(
+                trial_id=trial.trial_id,
+                label=trial.heuristic or f"{len(paper.languages)} languages",
+                languages=list(paper.languages),
+                method=method,
+                paper_folders=list(paper.folders),
+                paper_seeds=sorted(paper.seeds),
+                n_seeds=int(n_seeds) if n_seeds is not None else None,
+                rows=rows,
+                aggregates={k: (ours_agg[k], paper_agg[k]) for k in ours_agg},
+            )
+        )
     if not result.trials:
         why = reasons[0] if reasons else "no trial used a method the paper published"
-        raise ConfigError("RUN_DIR", f"none of the {len(finished)} finished trials used a subset the paper "
-                          f"measured for {model} on {task}, so there is nothing to compare; e.g. {why}")
+        raise ConfigError(
+            "RUN_DIR",
+            f"none of the {len(finished)} finished trials used a subset the paper "
+            f"measured for {model} on {task}, so there is nothing to compare; e.g. {why}",
+        )
     return result
 
 
@@ -114,8 +127,11 @@ def compare_run(run_dir: str, trial_ids: Sequence[str] = ()) -> Comparison:
     check_run_dir(run_dir)
     cfg = load_saved_config(run_dir)
     if cfg.experiment.trainable == "realign" and cfg.experiment.world != "real":
-        raise ConfigError("RUN_DIR", f"{run_dir!r} ran the {cfg.experiment.world!r} world; the paper published "
-                          "results only for mBERT and XLM-R on the real benchmarks")
+        raise ConfigError(
+            "RUN_DIR",
+            f"{run_dir!r} ran the {cfg.experiment.world!r} world; the paper published "
+            "results only for mBERT and XLM-R on the real benchmarks",
+        )
     trials = collect_trials(run_dir, warm_points=warm_start_points(cfg), heuristic_names=heuristic_names(cfg))
     if trial_ids:
         unknown = sorted(set(trial_ids) - {t.trial_id for t in trials})
@@ -126,17 +142,25 @@ def compare_run(run_dir: str, trial_ids: Sequence[str] = ()) -> Comparison:
 
 
 def format_comparison(result: Comparison) -> str:
-    lines = [f"{result.model}, {result.task}: {len(result.trials)} trial(s) compared with the paper's "
-             "published seed means (difference = ours - paper, in points)"]
+    lines = [
+        f"{result.model}, {result.task}: {len(result.trials)} trial(s) compared with the paper's "
+        "published seed means (difference = ours - paper, in points)"
+    ]
     for t in result.trials:
         seeds = f"{t.n_seeds} seeds" if t.n_seeds else "1 seed"
-        lines += ["", f"trial {t.trial_id}: {t.label} ({len(t.languages)} languages, {t.method}; ours {seeds}, "
-                      f"paper {'/'.join(map(str, t.paper_seeds))} in {', '.join(t.paper_folders)})",
-                  f"  {'language':<10} {'ours':>8} {'paper':>8} {'diff':>8}"]
+        lines += [
+            "",
+            f"trial {t.trial_id}: {t.label} ({len(t.languages)} languages, {t.method}; ours {seeds}, "
+            f"paper {'/'.join(map(str, t.paper_seeds))} in {', '.join(t.paper_folders)})",
+            f"  {'language':<10} {'ours':>8} {'paper':>8} {'diff':>8}",
+        ]
         lines += [f"  {code:<10} {ours:>8.4f} {paper:>8.4f} {diff:>+8.2f}" for code, ours, paper, diff in t.rows]
         lines.append(f"  mean |diff| over {len(t.rows)} languages: {t.mean_abs_diff:.2f} points")
-        lines += [f"  {name:<10} {ours:>8.4f} {paper:>8.4f} {100 * (ours - paper):>+8.2f}"
-                  for name, (ours, paper) in t.aggregates.items() if math.isfinite(ours) and math.isfinite(paper)]
+        lines += [
+            f"  {name:<10} {ours:>8.4f} {paper:>8.4f} {100 * (ours - paper):>+8.2f}"
+            for name, (ours, paper) in t.aggregates.items()
+            if math.isfinite(ours) and math.isfinite(paper)
+        ]
     if result.skipped:
         lines += ["", f"skipped {len(result.skipped)} trial(s):"]
         lines += [f"  {tid}: {why}" for tid, why in result.skipped]

@@ -32,10 +32,18 @@ def prepare_shared_work(cfg: SearchConfig) -> None:
         get_world(cfg.experiment.world, model=cfg.experiment.model)
 
 
-def run_sweep(cfg: SearchConfig, target: RunTarget, *, source_toml: str | None = None,
-              overrides: Mapping[str, Any] | None = None, space: SearchSpace | None = None,
-              trainable: Callable[[dict], Any] | None = None, num_cpus: int | None = None,
-              verbose: int = 1, progress: bool = True):
+def run_sweep(
+    cfg: SearchConfig,
+    target: RunTarget,
+    *,
+    source_toml: str | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    space: SearchSpace | None = None,
+    trainable: Callable[[dict], Any] | None = None,
+    num_cpus: int | None = None,
+    verbose: int = 1,
+    progress: bool = True,
+):
     """Run every trial of the planned sweep; returns the engine's results (Ray's ``ResultGrid``).
 
     ``target`` must come from ``plan_run`` (validation is not repeated here). A full disk ends it with
@@ -44,7 +52,19 @@ def run_sweep(cfg: SearchConfig, target: RunTarget, *, source_toml: str | None =
     space = space or SearchSpace(cfg)
     if trainable is None and target.address is None:
         prepare_shared_work(cfg)
-    info = {"name": target.name, "storage_path": target.storage_path, "address": target.address,
-            "overrides": dict(overrides or {})}
-    return engine_for(cfg).run(cfg, target, space, trainable=trainable, num_cpus=num_cpus, verbose=verbose,
-                               progress=progress, save=lambda: save_run_files(target.run_dir, info, cfg, source_toml))
+    info = {
+        "name": target.name,
+        "storage_path": target.storage_path,
+        "address": target.address,
+        "overrides": dict(overrides or {}),
+    }
+    return engine_for(cfg).run(
+        cfg,
+        target,
+        space,
+        trainable=trainable,
+        num_cpus=num_cpus,
+        verbose=verbose,
+        progress=progress,
+        save=lambda: save_run_files(target.run_dir, info, cfg, source_toml),
+    )

@@ -38,9 +38,11 @@ def disk_full_paragraph(command: str, full: DiskFullError, run_dir: str | None) 
     free = free_space(full.path)
     text = f"realign-search {command}: {full}" + (f"; {free} there now" if free else "") + "."
     if command in ("run", "resume") and resumable(run_dir):
-        text += (" The sweep stopped and its last saved state is intact: finished trials are kept and "
-                 "unfinished ones continue from their last checkpoint. Free some space (search.keep_models "
-                 f"= \"none\" keeps the least), then continue with: realign-search resume {run_dir}")
+        text += (
+            " The sweep stopped and its last saved state is intact: finished trials are kept and "
+            "unfinished ones continue from their last checkpoint. Free some space (search.keep_models "
+            f'= "none" keeps the least), then continue with: realign-search resume {run_dir}'
+        )
     elif command == "run":
         text += " Nothing was started; free some space and run again."
     return text
@@ -56,8 +58,11 @@ def log_candidates(run_dir: str | None) -> list[tuple[Path, str]]:
     places = []
     if run_dir and not is_uri(run_dir) and Path(run_dir).is_dir():
         places.append((Path(run_dir, LOG_NAME), "in the run folder"))
-    reason = "the run folder does not exist" if not run_dir or is_uri(run_dir) or not Path(run_dir).is_dir() \
+    reason = (
+        "the run folder does not exist"
+        if not run_dir or is_uri(run_dir) or not Path(run_dir).is_dir()
         else "the run folder is not writable"
+    )
     places.append((Path(user_log_dir("realign-search"), LOG_NAME), f"in the user log folder ({reason})"))
     places.append((Path(tempfile.gettempdir(), LOG_NAME), f"in the temp folder ({reason})"))
     return places
@@ -66,8 +71,11 @@ def log_candidates(run_dir: str | None) -> list[tuple[Path, str]]:
 def write_log(command: str, err: BaseException, run_dir: str | None) -> tuple[Path, str] | None:
     """Append the traceback to the first writable log file; None if none could be written."""
     stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-    text = (f"=== {stamp} realign-search {command} ({' '.join(sys.argv)})\n"
-            + "".join(traceback.format_exception(err)) + "\n")
+    text = (
+        f"=== {stamp} realign-search {command} ({' '.join(sys.argv)})\n"
+        + "".join(traceback.format_exception(err))
+        + "\n"
+    )
     for path, where in log_candidates(run_dir):
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -56,8 +56,13 @@ def _value(trial: Any, metric: str) -> float:
     return math.nan if not isinstance(value, (int, float)) or isinstance(value, bool) else float(value)
 
 
-def prune(trials: Sequence[Any], policy: str, objectives: Sequence[Objective], completed: Any = None,
-          skip: set[str] | frozenset[str] = frozenset()) -> set[str]:
+def prune(
+    trials: Sequence[Any],
+    policy: str,
+    objectives: Sequence[Objective],
+    completed: Any = None,
+    skip: set[str] | frozenset[str] = frozenset(),
+) -> set[str]:
     """Delete the checkpoints of ended trials the policy does not keep; returns their ids.
 
     Only a trial's status says it has ended, so this must not run after Ray's clean-up marked the

@@ -43,14 +43,10 @@ def pareto_front(points: Sequence[Sequence[float]], modes: Sequence[str]) -> lis
     report can show every trial that reached the front rather than an arbitrary representative.
     """
     candidates = [i for i, p in enumerate(points) if _defined(p)]
-    return [
-        i for i in candidates
-        if not any(dominates(points[j], points[i], modes) for j in candidates if j != i)
-    ]
+    return [i for i in candidates if not any(dominates(points[j], points[i], modes) for j in candidates if j != i)]
 
 
-def hypervolume_2d(points: Sequence[Sequence[float]], modes: Sequence[str],
-                   reference: Sequence[float]) -> float:
+def hypervolume_2d(points: Sequence[Sequence[float]], modes: Sequence[str], reference: Sequence[float]) -> float:
     """Area dominated by ``points`` and bounded by ``reference`` (a point worse than every useful one).
 
     Points that do not strictly beat the reference in both objectives add nothing. Exact sweep over
@@ -59,9 +55,7 @@ def hypervolume_2d(points: Sequence[Sequence[float]], modes: Sequence[str],
     if len(modes) != 2:
         raise ValueError(f"hypervolume_2d needs exactly 2 objectives, got {len(modes)}")
     r0, r1 = _as_minimisation(reference, modes)
-    inside = sorted(
-        p for p in (_as_minimisation(q, modes) for q in points if _defined(q)) if p[0] < r0 and p[1] < r1
-    )
+    inside = sorted(p for p in (_as_minimisation(q, modes) for q in points if _defined(q)) if p[0] < r0 and p[1] < r1)
     volume, ceiling = 0.0, r1
     for x, y in inside:
         if y < ceiling:

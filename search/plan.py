@@ -37,11 +37,19 @@ class RunTarget:
 
     @property
     def run_dir(self) -> str:
-        return f"{self.storage_path.rstrip('/')}/{self.name}" if self.is_uri else str(Path(self.storage_path, self.name))
+        return (
+            f"{self.storage_path.rstrip('/')}/{self.name}" if self.is_uri else str(Path(self.storage_path, self.name))
+        )
 
 
-def plan_run(cfg: SearchConfig, *, storage_path: str | None = None, name: str | None = None,
-             address: str | None = None, trainable: Callable[[dict], Any] | None = None) -> RunTarget:
+def plan_run(
+    cfg: SearchConfig,
+    *,
+    storage_path: str | None = None,
+    name: str | None = None,
+    address: str | None = None,
+    trainable: Callable[[dict], Any] | None = None,
+) -> RunTarget:
     """Validate everything about where and how the sweep runs; create nothing.
 
     ``trainable`` replaces the configured one (tests, benchmarks); otherwise it is imported here.
@@ -52,8 +60,11 @@ def plan_run(cfg: SearchConfig, *, storage_path: str | None = None, name: str | 
         raise ConfigError("--name", f"{run_name!r} must be letters, digits, '.', '_' or '-'")
     target = RunTarget(storage, run_name, address)
     if not target.is_uri and _holds_files(Path(target.run_dir)):
-        raise ConfigError("--name", f"{target.run_dir!r} already holds a run; use `realign-search resume "
-                          f"{target.run_dir}` to continue it or pick another --name")
+        raise ConfigError(
+            "--name",
+            f"{target.run_dir!r} already holds a run; use `realign-search resume "
+            f"{target.run_dir}` to continue it or pick another --name",
+        )
     check_address(address)
     check_optuna_storage(cfg.search.optuna_storage)
     if trainable is None:  # an injected trainable (tests, benchmarks) has its own, unknown footprint
@@ -74,8 +85,11 @@ def check_storage(storage_path: str) -> str:
         try:
             pyarrow.fs.FileSystem.from_uri(storage_path)
         except Exception as err:  # pyarrow raises several types for unknown schemes / unreachable stores
-            raise ConfigError("--storage-path", f"{storage_path!r} cannot be opened: {err}",
-                              ["a local directory", "s3://bucket/prefix", "gs://bucket/prefix"]) from None
+            raise ConfigError(
+                "--storage-path",
+                f"{storage_path!r} cannot be opened: {err}",
+                ["a local directory", "s3://bucket/prefix", "gs://bucket/prefix"],
+            ) from None
         return storage_path
     path = Path(storage_path).expanduser().resolve()
     existing = path
@@ -86,8 +100,10 @@ def check_storage(storage_path: str) -> str:
     try:  # a real write (then removed): permission bits say nothing for root, /proc or read-only mounts
         tempfile.TemporaryDirectory(dir=existing, prefix=".realign-search-probe-").cleanup()
     except OSError as err:
-        raise ConfigError("--storage-path", f"{str(path)!r} cannot be created: {str(existing)!r} is not "
-                          f"writable ({err.strerror or err})") from None
+        raise ConfigError(
+            "--storage-path",
+            f"{str(path)!r} cannot be created: {str(existing)!r} is not writable ({err.strerror or err})",
+        ) from None
     return str(path)
 
 
@@ -103,8 +119,11 @@ def check_address(address: str | None, timeout_s: float = 3.0) -> None:
         with socket.create_connection((host, port), timeout=timeout_s):
             pass
     except OSError as err:
-        raise ConfigError("--address", f"no Ray head reachable at {address!r} ({err.strerror or err}); "
-                          "start one with `ray start --head` or leave --address out to run locally") from None
+        raise ConfigError(
+            "--address",
+            f"no Ray head reachable at {address!r} ({err.strerror or err}); "
+            "start one with `ray start --head` or leave --address out to run locally",
+        ) from None
 
 
 def default_name(cfg: SearchConfig, storage_path: str) -> str:
@@ -129,8 +148,11 @@ def check_optuna_storage(url: str) -> None:
         optuna.storages.RDBStorage(url)
     except Exception as err:  # sqlalchemy / driver errors vary by backend
         reason = " ".join(str(err).split("\n")[0].split())  # sqlalchemy appends a help-link line
-        raise ConfigError("search.optuna_storage", f"cannot open {url!r}: {type(err).__name__}: {reason}",
-                          ["sqlite:///PATH.db", "postgresql://USER@HOST/DB", "mysql://USER@HOST/DB"]) from None
+        raise ConfigError(
+            "search.optuna_storage",
+            f"cannot open {url!r}: {type(err).__name__}: {reason}",
+            ["sqlite:///PATH.db", "postgresql://USER@HOST/DB", "mysql://USER@HOST/DB"],
+        ) from None
 
 
 def load_trainable(cfg: SearchConfig) -> Callable[[dict], Any]:
@@ -140,5 +162,6 @@ def load_trainable(cfg: SearchConfig) -> Callable[[dict], Any]:
     try:
         return get_trainable(cfg.experiment.trainable)
     except ImportError as err:
-        raise ConfigError("experiment.trainable", f"{cfg.experiment.trainable!r} cannot be loaded in this "
-                          f"installation ({err})") from None
+        raise ConfigError(
+            "experiment.trainable", f"{cfg.experiment.trainable!r} cannot be loaded in this installation ({err})"
+        ) from None

@@ -40,8 +40,13 @@ def error_reason(trial: Any) -> str:
 class TrialProgress(Callback):
     """Prints ``[done/total] trial ID ok|FAILED ...`` when a trial completes or errors."""
 
-    def __init__(self, space: SearchSpace, objectives: Sequence[Objective], total: int | None = None,
-                 stream: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        space: SearchSpace,
+        objectives: Sequence[Objective],
+        total: int | None = None,
+        stream: TextIO | None = None,
+    ) -> None:
         self.space = space
         self.objectives = list(objectives)
         self.total = total
@@ -65,17 +70,31 @@ class TrialProgress(Callback):
     def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         result = trial.last_result or {}
         scores = " ".join(f"{o.metric}={fmt_number(result.get(o.metric), missing='None')}" for o in self.objectives)
-        extra = "" if any(o.metric == "n_languages" for o in self.objectives) else \
-            f" n_languages={fmt_number(result.get('n_languages'), missing='None')}"
+        extra = (
+            ""
+            if any(o.metric == "n_languages" for o in self.objectives)
+            else f" n_languages={fmt_number(result.get('n_languages'), missing='None')}"
+        )
         seconds = result.get("time_total_s")
         took = f" {seconds:.1f}s" if isinstance(seconds, (int, float)) else ""
-        print(f"{self._count(trials, trial)} trial {trial.trial_id} ok     {scores}{extra} "
-              f"{self._languages(trial)}{took}", file=self._out(), flush=True)
+        print(
+            f"{self._count(trials, trial)} trial {trial.trial_id} ok     {scores}{extra} "
+            f"{self._languages(trial)}{took}",
+            file=self._out(),
+            flush=True,
+        )
 
     def on_trial_recover(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
-        print(f"{' ' * len(self._count(trials, trial))} trial {trial.trial_id} retry  "
-              f"after {error_reason(trial)}", file=self._out(), flush=True)
+        print(
+            f"{' ' * len(self._count(trials, trial))} trial {trial.trial_id} retry  after {error_reason(trial)}",
+            file=self._out(),
+            flush=True,
+        )
 
     def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
-        print(f"{self._count(trials, trial)} trial {trial.trial_id} FAILED {error_reason(trial)} "
-              f"{self._languages(trial)}", file=self._out(), flush=True)
+        print(
+            f"{self._count(trials, trial)} trial {trial.trial_id} FAILED {error_reason(trial)} "
+            f"{self._languages(trial)}",
+            file=self._out(),
+            flush=True,
+        )

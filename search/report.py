@@ -87,8 +87,9 @@ def _error_text(trial: Any) -> str | None:
     return lines[-1] if lines else "failed (empty error file)"
 
 
-def _heuristic_label(flat: Mapping[str, Any], points: Sequence[Mapping[str, Any]],
-                     names: Mapping[tuple[str, ...], str]) -> str | None:
+def _heuristic_label(
+    flat: Mapping[str, Any], points: Sequence[Mapping[str, Any]], names: Mapping[tuple[str, ...], str]
+) -> str | None:
     for point in points:
         if point and all(_same(flat.get(k), v) for k, v in point.items()):
             named = names.get(tuple(flat.get("languages") or ()))
@@ -113,8 +114,14 @@ def _same(a: Any, b: Any) -> bool:
     return a == b
 
 
-def collect_trials(run_dir: str, *, warm_points: Sequence[Mapping[str, Any]] = (),
-                   heuristic_names: Mapping[tuple[str, ...], str] | None = None, pool_size: int | None = None, sampled_params: Sequence[str] | None = None) -> list[TrialRecord]:
+def collect_trials(
+    run_dir: str,
+    *,
+    warm_points: Sequence[Mapping[str, Any]] = (),
+    heuristic_names: Mapping[tuple[str, ...], str] | None = None,
+    pool_size: int | None = None,
+    sampled_params: Sequence[str] | None = None,
+) -> list[TrialRecord]:
     """Every trial of the experiment in ``run_dir``, in the order Ray created them."""
     from ray.tune import ExperimentAnalysis
 
@@ -128,19 +135,36 @@ def collect_trials(run_dir: str, *, warm_points: Sequence[Mapping[str, Any]] = (
         status = {"TERMINATED": "ok", "ERROR": "failed"}.get(trial.status, "unfinished")
         if status == "ok" and result.get("phase", "final") != "final":
             status = "stopped"  # ended by the scheduler (ASHA): an intermediate score, not comparable
-        metrics = {k: v for k, v in result.items()
-                   if isinstance(v, (int, float)) and not isinstance(v, bool) and not k.startswith("score/")}
-        scores = {k.split("/", 1)[1]: float(v) for k, v in result.items()
-                  if k.startswith("score/") and isinstance(v, (int, float))}
-        params = {k: v for k, v in flat.items()
-                  if (sampled_params is None and not k.startswith("lang/")) or
-                  (sampled_params is not None and (k in sampled_params or k.startswith("subset/")))}
-        records.append(TrialRecord(
-            trial_id=trial.trial_id, status=status, languages=languages, metrics=metrics, scores=scores,
-            params=params, error=error, time_s=result.get("time_total_s"),
-            heuristic=_heuristic_label({**flat, "languages": languages}, warm_points, heuristic_names or {}),
-            all_pool=pool_size is not None and len(languages) == pool_size,
-        ))
+        metrics = {
+            k: v
+            for k, v in result.items()
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and not k.startswith("score/")
+        }
+        scores = {
+            k.split("/", 1)[1]: float(v)
+            for k, v in result.items()
+            if k.startswith("score/") and isinstance(v, (int, float))
+        }
+        params = {
+            k: v
+            for k, v in flat.items()
+            if (sampled_params is None and not k.startswith("lang/"))
+            or (sampled_params is not None and (k in sampled_params or k.startswith("subset/")))
+        }
+        records.append(
+            TrialRecord(
+                trial_id=trial.trial_id,
+                status=status,
+                languages=languages,
+                metrics=metrics,
+                scores=scores,
+                params=params,
+                error=error,
+                time_s=result.get("time_total_s"),
+                heuristic=_heuristic_label({**flat, "languages": languages}, warm_points, heuristic_names or {}),
+                all_pool=pool_size is not None and len(languages) == pool_size,
+            )
+        )
     return records
 
 
@@ -156,8 +180,9 @@ def reference_point(objectives: Sequence[Objective], trials: Sequence[TrialRecor
     return ref
 
 
-def analyse(trials: list[TrialRecord], objectives: Sequence[Objective],
-            reference: Sequence[float] | None = None) -> Report:
+def analyse(
+    trials: list[TrialRecord], objectives: Sequence[Objective], reference: Sequence[float] | None = None
+) -> Report:
     """Front, best per size (by the first objective) and, for two objectives, the hypervolume."""
     objectives = list(objectives)
     finished = [t for t in trials if t.status == "ok"]
@@ -200,9 +225,13 @@ def _table(rows: list[list[str]], header: list[str]) -> list[str]:
 def _trial_row(t: TrialRecord, objectives: Sequence[Objective]) -> list[str]:
     hparams = ", ".join(f"{k}={fmt_number(v)}" for k, v in sorted(t.params.items())) or "-"
     marks = "all pool" if t.all_pool else (t.heuristic or "")
-    return [fmt_number(t.metrics.get("n_languages", len(t.languages))), _langs(t.languages),
-            *[fmt_number(t.value(o.metric)) for o in objectives if o.metric != "n_languages"],
-            hparams, t.trial_id + (f" ({marks})" if marks else "")]
+    return [
+        fmt_number(t.metrics.get("n_languages", len(t.languages))),
+        _langs(t.languages),
+        *[fmt_number(t.value(o.metric)) for o in objectives if o.metric != "n_languages"],
+        hparams,
+        t.trial_id + (f" ({marks})" if marks else ""),
+    ]
 
 
 def markdown(report: Report, title: str, with_plots: bool = True) -> str:
@@ -210,21 +239,35 @@ def markdown(report: Report, title: str, with_plots: bool = True) -> str:
     header = ["size", "languages", *[o.metric for o in objs if o.metric != "n_languages"], "hyperparameters", "trial"]
     lines = [f"# {title}", ""]
     counts = {s: sum(t.status == s for t in report.trials) for s in ("ok", "stopped", "failed", "unfinished")}
-    lines += [f"Trials: {len(report.trials)} ({counts['ok']} finished, {counts['stopped']} stopped early, "
-              f"{counts['failed']} failed, {counts['unfinished']} unfinished). Objectives: "
-              + ", ".join(f"{o.metric} ({o.mode})" for o in objs) + ".", ""]
+    lines += [
+        f"Trials: {len(report.trials)} ({counts['ok']} finished, {counts['stopped']} stopped early, "
+        f"{counts['failed']} failed, {counts['unfinished']} unfinished). Objectives: "
+        + ", ".join(f"{o.metric} ({o.mode})" for o in objs)
+        + ".",
+        "",
+    ]
     if report.hypervolume is not None:
-        lines += [f"Hypervolume: {report.hypervolume:.6g} (reference point "
-                  + ", ".join(f"{o.metric}={fmt_number(r)}" for o, r in zip(objs, report.reference, strict=True)) + ").", ""]
+        lines += [
+            f"Hypervolume: {report.hypervolume:.6g} (reference point "
+            + ", ".join(f"{o.metric}={fmt_number(r)}" for o, r in zip(objs, report.reference, strict=True))
+            + ").",
+            "",
+        ]
     lines += ["## Pareto front", "", *_table([_trial_row(t, objs) for t in report.front], header), ""]
     if with_plots:
         lines += ["![score vs number of languages](front.png)", "", "![per-language scores](heatmap.png)", ""]
-    lines += [f"## Best configuration per size (by {objs[0].metric})", "",
-              *_table([_trial_row(t, objs) for t in report.best_per_size.values()], header), ""]
+    lines += [
+        f"## Best configuration per size (by {objs[0].metric})",
+        "",
+        *_table([_trial_row(t, objs) for t in report.best_per_size.values()], header),
+        "",
+    ]
     lines += ["## Failed trials", ""]
     if report.failed:
-        lines += _table([[t.trial_id, _langs(t.languages), t.error or "unknown error"] for t in report.failed],
-                        ["trial", "languages", "reason"])
+        lines += _table(
+            [[t.trial_id, _langs(t.languages), t.error or "unknown error"] for t in report.failed],
+            ["trial", "languages", "reason"],
+        )
     else:
         lines += ["None."]
     return "\n".join(lines) + "\n"
@@ -252,26 +295,64 @@ def plot_front(report: Report, path: Path) -> None:
     x_metric = report.objectives[1].metric if len(report.objectives) > 1 else "n_languages"
     fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
     done = [t for t in report.finished if not math.isnan(t.value(y_obj.metric))]
-    ax.scatter([t.value(x_metric) for t in done], [t.value(y_obj.metric) for t in done],
-               s=22, color="0.65", label="trials", zorder=2)
+    ax.scatter(
+        [t.value(x_metric) for t in done],
+        [t.value(y_obj.metric) for t in done],
+        s=22,
+        color="0.65",
+        label="trials",
+        zorder=2,
+    )
     front = sorted((t for t in report.front), key=lambda t: t.value(x_metric))
     if front:
-        ax.step([t.value(x_metric) for t in front], [t.value(y_obj.metric) for t in front], where="post",
-                color="tab:red", lw=1.2, zorder=3)
-        ax.scatter([t.value(x_metric) for t in front], [t.value(y_obj.metric) for t in front],
-                   s=46, color="tab:red", label="Pareto front", zorder=4)
+        ax.step(
+            [t.value(x_metric) for t in front],
+            [t.value(y_obj.metric) for t in front],
+            where="post",
+            color="tab:red",
+            lw=1.2,
+            zorder=3,
+        )
+        ax.scatter(
+            [t.value(x_metric) for t in front],
+            [t.value(y_obj.metric) for t in front],
+            s=46,
+            color="tab:red",
+            label="Pareto front",
+            zorder=4,
+        )
     heur = [t for t in done if t.heuristic and not t.all_pool]
     if heur:
-        ax.scatter([t.value(x_metric) for t in heur], [t.value(y_obj.metric) for t in heur], s=70,
-                   facecolors="none", edgecolors="tab:blue", marker="D", label="warm starts",
-                   zorder=5)
+        ax.scatter(
+            [t.value(x_metric) for t in heur],
+            [t.value(y_obj.metric) for t in heur],
+            s=70,
+            facecolors="none",
+            edgecolors="tab:blue",
+            marker="D",
+            label="warm starts",
+            zorder=5,
+        )
         for t in heur:
-            ax.annotate(t.heuristic, (t.value(x_metric), t.value(y_obj.metric)), fontsize=6,
-                        xytext=(4, -9), textcoords="offset points", color="tab:blue")
+            ax.annotate(
+                t.heuristic,
+                (t.value(x_metric), t.value(y_obj.metric)),
+                fontsize=6,
+                xytext=(4, -9),
+                textcoords="offset points",
+                color="tab:blue",
+            )
     pool = [t for t in done if t.all_pool]
     if pool:
-        ax.scatter([t.value(x_metric) for t in pool], [t.value(y_obj.metric) for t in pool], s=140,
-                   marker="*", color="tab:green", label="all-pool run", zorder=6)
+        ax.scatter(
+            [t.value(x_metric) for t in pool],
+            [t.value(y_obj.metric) for t in pool],
+            s=140,
+            marker="*",
+            color="tab:green",
+            label="all-pool run",
+            zorder=6,
+        )
     if x_metric in ("n_languages", "n_pairs"):
         from matplotlib.ticker import MaxNLocator
 
@@ -307,9 +388,11 @@ def plot_heatmap(report: Report, path: Path) -> None:
         if inside:
             ax.scatter(*zip(*inside, strict=True), s=6, color="white", edgecolors="black", linewidths=0.3)
         ax.set_yticks(range(len(targets)), targets, fontsize=7)
-        ax.set_xticks(range(len(members)),
-                      [f"k={fmt_number(t.metrics.get('n_languages', len(t.languages)))}\n{t.trial_id[-5:]}" for t in members],
-                      fontsize=7)
+        ax.set_xticks(
+            range(len(members)),
+            [f"k={fmt_number(t.metrics.get('n_languages', len(t.languages)))}\n{t.trial_id[-5:]}" for t in members],
+            fontsize=7,
+        )
     else:
         ax.text(0.5, 0.5, "no per-language scores on the front", ha="center", va="center")
         ax.set_axis_off()
@@ -356,8 +439,9 @@ def heuristic_names(cfg: SearchConfig) -> dict[tuple[str, ...], str]:
     return {languages: label for label, languages in reversed(warm_start_subsets(cfg)) if label != "baseline"}
 
 
-def report_run(run_dir: str, out_dir: str | Path | None = None, *,
-               cfg: SearchConfig | None = None) -> tuple[Report, ReportFiles]:
+def report_run(
+    run_dir: str, out_dir: str | Path | None = None, *, cfg: SearchConfig | None = None
+) -> tuple[Report, ReportFiles]:
     """Read the sweep in ``run_dir`` and write its report (default ``RUN_DIR/report``; a URI run needs --out)."""
     from search.run_files import check_run_dir, is_uri, load_saved_config, normalise_run_dir
     from spaces.config import warm_start_points
@@ -369,9 +453,13 @@ def report_run(run_dir: str, out_dir: str | Path | None = None, *,
         raise ConfigError("--out", f"{run_dir!r} is remote; give a local --out directory for the report")
     cfg = cfg if cfg is not None else load_saved_config(run_dir)
     sampled = [spec.name for spec in cfg.sampled()]
-    trials = collect_trials(run_dir, warm_points=warm_start_points(cfg), heuristic_names=heuristic_names(cfg),
-                            pool_size=len(cfg.subset.available),
-                            sampled_params=sampled)
+    trials = collect_trials(
+        run_dir,
+        warm_points=warm_start_points(cfg),
+        heuristic_names=heuristic_names(cfg),
+        pool_size=len(cfg.subset.available),
+        sampled_params=sampled,
+    )
     report = analyse(trials, cfg.search.objectives)
     out = Path(out_dir) if out_dir is not None else Path(run_dir, REPORT_DIR)
     title = f"Sweep report: {run_dir.rstrip('/').rsplit('/', 1)[-1]}"

@@ -17,9 +17,16 @@ from search.run_files import check_run_dir, load_saved_config, normalise_run_dir
 from spaces.config import SearchConfig, SearchSpace
 
 
-def resume_sweep(run_dir: str, *, address: str | None = None, restart_errored: bool = False,
-                 cfg: SearchConfig | None = None, space: SearchSpace | None = None,
-                 trainable: Callable[[dict], Any] | None = None, num_cpus: int | None = None):
+def resume_sweep(
+    run_dir: str,
+    *,
+    address: str | None = None,
+    restart_errored: bool = False,
+    cfg: SearchConfig | None = None,
+    space: SearchSpace | None = None,
+    trainable: Callable[[dict], Any] | None = None,
+    num_cpus: int | None = None,
+):
     """Restore and finish the sweep in ``run_dir``; returns the engine's results (Ray's ``ResultGrid``).
 
     ``restart_errored`` re-runs trials that had failed (from scratch); by default they stay failed and
@@ -30,5 +37,12 @@ def resume_sweep(run_dir: str, *, address: str | None = None, restart_errored: b
     cfg = cfg if cfg is not None else load_saved_config(run_dir)
     address = address if address is not None else run_info(run_dir).get("address")
     check_address(address)
-    return engine_for(cfg).resume(run_dir, cfg, space or SearchSpace(cfg), address=address,
-                                  restart_errored=restart_errored, trainable=trainable, num_cpus=num_cpus)
+    return engine_for(cfg).resume(
+        run_dir,
+        cfg,
+        space or SearchSpace(cfg),
+        address=address,
+        restart_errored=restart_errored,
+        trainable=trainable,
+        num_cpus=num_cpus,
+    )

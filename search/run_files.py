@@ -18,9 +18,9 @@ from typing import Any
 from spaces.config import SearchConfig
 from spaces.errors import ConfigError
 
-CONFIG_JSON = "search_config.json"   # cfg.to_dict() with CLI overrides: what resume/report reload
-CONFIG_TOML = "search_config.toml"   # the TOML the user gave (or the embedded default), for people
-RUN_INFO = "run_info.json"           # CLI overrides and where Ray ran
+CONFIG_JSON = "search_config.json"  # cfg.to_dict() with CLI overrides: what resume/report reload
+CONFIG_TOML = "search_config.toml"  # the TOML the user gave (or the embedded default), for people
+RUN_INFO = "run_info.json"  # CLI overrides and where Ray ran
 
 
 def is_uri(path: str) -> bool:
@@ -95,8 +95,11 @@ def check_run_dir(run_dir: str) -> None:
     except Exception as err:  # unreadable remote stores raise pyarrow / OS errors
         raise ConfigError("RUN_DIR", f"{run_dir!r} cannot be read: {err}") from None
     if not ok:
-        raise ConfigError("RUN_DIR", f"{run_dir!r} holds no Ray Tune experiment state (no tuner.pkl); "
-                          "was the sweep started with `realign-search run`?")
+        raise ConfigError(
+            "RUN_DIR",
+            f"{run_dir!r} holds no Ray Tune experiment state (no tuner.pkl); "
+            "was the sweep started with `realign-search run`?",
+        )
 
 
 def discard_unstarted(run_dir: str) -> None:

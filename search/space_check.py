@@ -47,12 +47,17 @@ class SpaceEstimate:
     def describe(self, peak: bool) -> str:
         """The estimate spelled out: ``needed`` (peak=False) or ``peak``."""
         amount = self.peak if peak else self.needed
-        kept = f"up to {self.kept_max}" if peak and self.kept_max != self.kept_min else \
-            str(self.kept_max if peak else self.kept_min)
-        return (f"{format_bytes(amount)} ({self.running} running trial(s) x {2 if peak else 1} checkpoint(s) "
-                f"of {format_bytes(self.resumable)} (weights + Adam state of {self.parameters:,} parameters) "
-                f"+ {kept} kept model(s) x {format_bytes(self.weights)} with search.keep_models = "
-                f"\"{self.policy}\")")
+        kept = (
+            f"up to {self.kept_max}"
+            if peak and self.kept_max != self.kept_min
+            else str(self.kept_max if peak else self.kept_min)
+        )
+        return (
+            f"{format_bytes(amount)} ({self.running} running trial(s) x {2 if peak else 1} checkpoint(s) "
+            f"of {format_bytes(self.resumable)} (weights + Adam state of {self.parameters:,} parameters) "
+            f"+ {kept} kept model(s) x {format_bytes(self.weights)} with search.keep_models = "
+            f'"{self.policy}")'
+        )
 
 
 def running_trials(cfg: SearchConfig, local: bool) -> int:
@@ -71,13 +76,18 @@ def estimate(cfg: SearchConfig, local: bool = True) -> SpaceEstimate | None:
     from trainables.footprint import checkpoint_size, encoder_config
 
     modes = _values(cfg.realign, "mode")
-    size = checkpoint_size(encoder_config(cfg.experiment.world, cfg.experiment.model), cfg.experiment.task,
-                           realign=modes != {"none"}, joint="joint" in modes,
-                           proj_dim=max(int(v) for v in _values(cfg.realign, "proj_dim")))
+    size = checkpoint_size(
+        encoder_config(cfg.experiment.world, cfg.experiment.model),
+        cfg.experiment.task,
+        realign=modes != {"none"},
+        joint="joint" in modes,
+        proj_dim=max(int(v) for v in _values(cfg.realign, "proj_dim")),
+    )
     n = cfg.search.num_samples
     kept = {"all": (n, n), "none": (0, 0), "front": (1, n)}[cfg.search.keep_models]
-    return SpaceEstimate(size.parameters, size.resumable, size.weights, running_trials(cfg, local),
-                         *kept, cfg.search.keep_models)
+    return SpaceEstimate(
+        size.parameters, size.resumable, size.weights, running_trials(cfg, local), *kept, cfg.search.keep_models
+    )
 
 
 def _values(space: ParamSpace, name: str) -> set:
@@ -95,21 +105,29 @@ def check_space(cfg: SearchConfig, storage_path: str, local: bool = True) -> str
     if local:  # every checkpoint is written to the temp folder first, one per running trial at a time
         scratch, free = sweep.running * sweep.resumable, free_bytes(tempfile.gettempdir())
         if free is not None and free < scratch:
-            raise ConfigError("TMPDIR", f"the temp folder {tempfile.gettempdir()!r} has {format_bytes(free)} "
-                              f"free, but each of {sweep.running} running trial(s) writes a checkpoint of "
-                              f"{format_bytes(sweep.resumable)} there first; point TMPDIR at a larger disk "
-                              "or lower search.max_concurrent")
+            raise ConfigError(
+                "TMPDIR",
+                f"the temp folder {tempfile.gettempdir()!r} has {format_bytes(free)} "
+                f"free, but each of {sweep.running} running trial(s) writes a checkpoint of "
+                f"{format_bytes(sweep.resumable)} there first; point TMPDIR at a larger disk "
+                "or lower search.max_concurrent",
+            )
     free = None if is_uri(storage_path) else free_bytes(storage_path)
     if free is None:
         return None
     to_fit = ["free space", "lower search.max_concurrent"]
     if sweep.policy != "none":
-        to_fit.append(f"set search.keep_models = \"none\" (saves up to {format_bytes(sweep.kept_max * sweep.weights)})")
+        to_fit.append(f'set search.keep_models = "none" (saves up to {format_bytes(sweep.kept_max * sweep.weights)})')
     if free < sweep.needed:
-        raise ConfigError("search.storage_path", f"{storage_path!r} has {format_bytes(free)} free, but the sweep "
-                          f"needs at least {sweep.describe(peak=False)}; to fit: {', '.join(to_fit)}")
+        raise ConfigError(
+            "search.storage_path",
+            f"{storage_path!r} has {format_bytes(free)} free, but the sweep "
+            f"needs at least {sweep.describe(peak=False)}; to fit: {', '.join(to_fit)}",
+        )
     if free < sweep.peak:
-        return (f"{storage_path} has {format_bytes(free)} free and the sweep may need up to "
-                f"{sweep.describe(peak=True)}. If the disk fills, the sweep stops and `realign-search resume` "
-                f"continues it; to fit: {', '.join(to_fit)}")
+        return (
+            f"{storage_path} has {format_bytes(free)} free and the sweep may need up to "
+            f"{sweep.describe(peak=True)}. If the disk fills, the sweep stops and `realign-search resume` "
+            f"continues it; to fit: {', '.join(to_fit)}"
+        )
     return None

@@ -61,8 +61,9 @@ class Language:
             return self.seen_xlmr
         if "bert" in key:
             return self.seen_mbert
-        raise ConfigError("model", f"unknown model {model!r} for pretraining coverage",
-                          ["mbert", "xlmr", TINY_MODEL, *REAL_MODELS])
+        raise ConfigError(
+            "model", f"unknown model {model!r} for pretraining coverage", ["mbert", "xlmr", TINY_MODEL, *REAL_MODELS]
+        )
 
 
 @dataclass(frozen=True)
@@ -131,10 +132,17 @@ def load_catalog() -> Catalog:
     raw = tomllib.loads(resources.files("spaces.data").joinpath("languages.toml").read_text("utf-8"))
     langs = tuple(
         Language(
-            code=item["code"], iso3=item["iso3"], name=item["name"], family=item["family"],
-            script=item["script"], joshi=int(item["joshi"]), seen_mbert=bool(item["seen_mbert"]),
-            seen_xlmr=bool(item["seen_xlmr"]), parallel=item.get("parallel"),
-            groups=tuple(item.get("groups", ())), aliases=tuple(item.get("aliases", ())),
+            code=item["code"],
+            iso3=item["iso3"],
+            name=item["name"],
+            family=item["family"],
+            script=item["script"],
+            joshi=int(item["joshi"]),
+            seen_mbert=bool(item["seen_mbert"]),
+            seen_xlmr=bool(item["seen_xlmr"]),
+            parallel=item.get("parallel"),
+            groups=tuple(item.get("groups", ())),
+            aliases=tuple(item.get("aliases", ())),
         )
         for item in raw["language"]
     )

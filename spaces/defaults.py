@@ -58,6 +58,9 @@ def unset_defaults(model: str, task: str) -> dict[str, dict[str, Any]]:
     lr = TINY_LR if tiny else paper_lr(model)
     return {
         "realign": {"lr": lr},
-        "finetune": {"lr": lr, "epochs": TINY_EPOCHS if tiny else EPOCHS.get(task, 5),
-                     "eval_max_length": EVAL_MAX_LENGTH.get(task, 128)},
+        "finetune": {
+            "lr": lr,
+            "epochs": TINY_EPOCHS if tiny else EPOCHS.get(task, 5),
+            "eval_max_length": EVAL_MAX_LENGTH.get(task, 128),
+        },
     }

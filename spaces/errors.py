@@ -42,8 +42,11 @@ class ConfigError(ValueError):
 
 DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
 # How a full disk reads when the errno was lost on the way (pyarrow, torch, sqlite, a Ray task error).
-_DISK_FULL_TEXT = re.compile(r"no space left on device|disk quota exceeded|database or disk is full|"
-                             r"\[errno (?:28|122)\]", re.IGNORECASE)
+_DISK_FULL_TEXT = re.compile(
+    r"no space left on device|disk quota exceeded|database or disk is full|"
+    r"\[errno (?:28|122)\]",
+    re.IGNORECASE,
+)
 
 
 class DiskFullError(OSError):
@@ -68,8 +71,9 @@ class CacheEntryError(RuntimeError):
         self.path = str(path)
         self.problem = problem
         self.command = command
-        super().__init__(f"the cache entry {self.path} cannot be used: {problem}. Clear it with "
-                         f"`{command}` and run again")
+        super().__init__(
+            f"the cache entry {self.path} cannot be used: {problem}. Clear it with `{command}` and run again"
+        )
 
     def __reduce__(self):
         return type(self), (self.path, self.problem, self.command)
@@ -133,8 +137,9 @@ def as_disk_full(err: BaseException, path: str | os.PathLike, *, wrote: int | No
     if wrote is not None and isinstance(err, (OSError, RuntimeError)):
         free = free_bytes(path)
         if free is not None and free < max(wrote, NEARLY_FULL_BYTES):
-            return DiskFullError(str(path), f"{_last_line(str(err), err)}; {free} bytes free for a write "
-                                            f"of about {wrote} bytes")
+            return DiskFullError(
+                str(path), f"{_last_line(str(err), err)}; {free} bytes free for a write of about {wrote} bytes"
+            )
     return None
 
 

@@ -72,16 +72,20 @@ class Rule:
             if not isinstance(value, bool):
                 raise ConfigError(where, f"expected true or false, got {value!r}", ["true", "false"])
             return value
-        if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                or (self.kind is int and not isinstance(value, int)):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or (self.kind is int and not isinstance(value, int))
+        ):
             raise ConfigError(where, f"expected {'an integer' if self.kind is int else 'a number'}, got {value!r}")
         if bounds and self.bound is not None and not self.bound.ok(value):
             raise ConfigError(where, f"{value!r} {self.bound.problem}", [self.bound.text])
         return self.kind(value)
 
 
-def ruled(default: Any = _MISSING, rule: Rule | None = None, *, factory: Callable[[], Any] | None = None,
-          **kwargs: Any) -> Any:
+def ruled(
+    default: Any = _MISSING, rule: Rule | None = None, *, factory: Callable[[], Any] | None = None, **kwargs: Any
+) -> Any:
     """A dataclass field with its ``Rule`` (``kwargs`` build one when ``rule`` is not given)."""
     meta = {"rule": rule or Rule(**kwargs)}
     if factory is not None:
@@ -124,5 +128,6 @@ def read(where: str, cls: type, data: Any) -> dict[str, Any]:
     data = table(where, data)
     known_keys(where, data, field_names(cls))
     checks = rules(cls)
-    return {name: checks[name].check(f"{where}.{name}", value) if name in checks else value
-            for name, value in data.items()}
+    return {
+        name: checks[name].check(f"{where}.{name}", value) if name in checks else value for name, value in data.items()
+    }

@@ -14,14 +14,15 @@ i.e. max-sum dispersion; for a fixed size it is the mean pairwise distance times
 is coarse (most pairs of unrelated languages sit at exactly 1), so for the family strategies ties on
 the genetic sum are broken by the featural sum (lexicographic: genetic first, to 1e-9).
 
-Optimisation. Greedy first: start from the anchors (without anchors, from the best pair), then add the
-candidate with the best marginal gain; ties go to the earlier catalog language. Then local search: apply
-the best improving 1-for-1 swap (member out, non-member in) until none improves, from the plain greedy
-answer and from greedy runs seeded with each candidate in turn (multi-start: the coarse genetic distance
-has plateaus a single swap cannot leave); the best local optimum wins. When the pool is small,
-i.e. C(candidates, k) <= ``EXACT_LIMIT``, every subset is enumerated instead and the optimum returned.
-Local search starts at the greedy answer and only accepts improvements, and ``select`` finally keeps
-the greedy answer if it were ever better, so the result is never worse than plain ``greedy``.
+Optimisation (``spaces.dispersion``). Greedy first: start from the anchors (without anchors, from the
+best pair), then add the candidate with the best marginal gain; ties go to the earlier catalog language.
+Then local search: apply the best improving 1-for-1 swap (member out, non-member in) until none
+improves, from the plain greedy answer and from greedy runs seeded with each candidate in turn
+(multi-start: the coarse genetic distance has plateaus a single swap cannot leave); the best local
+optimum wins. When the pool is small, i.e. C(candidates, k) <= ``EXACT_LIMIT``, every subset is
+enumerated instead and the optimum returned. Local search starts at the greedy answer and only accepts
+improvements, and ``select`` finally keeps the greedy answer if it were ever better, so the result is
+never worse than plain ``greedy``.
 
 Strategies (``STRATEGIES``; names follow the paper's result folders):
 
@@ -55,12 +56,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import combinations
-from math import comb
 
 import numpy as np
 
 from spaces.catalog import ENGLISH, load_catalog
+from spaces.dispersion import TIE_DECIMALS, Problem, greedy_indices, optimise_indices
 from spaces.errors import ConfigError
 from spaces.paper import PREFIX as PAPER_PREFIX
 from spaces.paper import paper_list
@@ -68,14 +68,20 @@ from spaces.pool import PoolFilter, parse_pool
 from spaces.typology import KINDS, load_typology
 
 STRATEGIES = (
-    "most_uriel_en", "least_uriel_en", "most_uriel", "least_uriel",
-    "most_family_en", "least_family_en",
-    "most_distinct_script", "most_same_script", "least_same_script",
-    "random", "all",
+    "most_uriel_en",
+    "least_uriel_en",
+    "most_uriel",
+    "least_uriel",
+    "most_family_en",
+    "least_family_en",
+    "most_distinct_script",
+    "most_same_script",
+    "least_same_script",
+    "random",
+    "all",
 )
 EXACT_LIMIT = 20_000  # enumerate every subset when there are at most this many
 LATIN = "Latn"
-_TIE_DECIMALS = 9  # primary objective values equal to 1e-9 count as tied
 
 
 @dataclass(frozen=True)
@@ -119,194 +125,20 @@ def objective(codes: Sequence[str], kind: str = "featural", with_english: bool =
 
 
 # ---------------------------------------------------------------------------------------------------
-# The optimiser, over indices of a universe = anchors followed by candidates.
+# The problem the optimiser (spaces.dispersion) solves, from a strategy's goal.
 
 
-@dataclass(frozen=True)
-class _Problem:
-    """Choose ``k`` of ``candidates`` around fixed ``anchors``; matrices are oriented so larger is better."""
-
-    anchors: tuple[str, ...]
-    candidates: tuple[str, ...]
-    k: int
-    primary: np.ndarray     # (n_candidates, n_anchors + n_candidates), columns: anchors then candidates
-    secondary: np.ndarray
-    groups: np.ndarray      # per candidate; -1 = unconstrained, else at most one chosen per group id
-
-    @property
-    def pair_primary(self) -> np.ndarray:
-        return self.primary[:, len(self.anchors):]
-
-    @property
-    def pair_secondary(self) -> np.ndarray:
-        return self.secondary[:, len(self.anchors):]
-
-
-def _problem(goal: DistanceGoal, anchors: Sequence[str], candidates: Sequence[str], k: int,
-             groups: Sequence[int] | None = None) -> _Problem:
+def _problem(
+    goal: DistanceGoal, anchors: Sequence[str], candidates: Sequence[str], k: int, groups: Sequence[int] | None = None
+) -> Problem:
     typology = load_typology()
     universe = [*anchors, *candidates]
     sign = 1.0 if goal.maximise else -1.0
     rows = slice(len(anchors), None)
     primary = sign * typology.matrix(goal.kind, universe)[rows]
-    secondary = (sign * typology.matrix(goal.tie_break, universe)[rows] if goal.tie_break
-                 else np.zeros_like(primary))
+    secondary = sign * typology.matrix(goal.tie_break, universe)[rows] if goal.tie_break else np.zeros_like(primary)
     group_ids = np.full(len(candidates), -1) if groups is None else np.asarray(groups, dtype=int)
-    return _Problem(tuple(anchors), tuple(candidates), k, primary, secondary, group_ids)
-
-
-def _argbest(primary: np.ndarray, secondary: np.ndarray, allowed: np.ndarray) -> int:
-    """Flat index of the lexicographically best allowed entry; the first one on full ties."""
-    p = np.where(allowed, np.round(primary, _TIE_DECIMALS), -np.inf).ravel()
-    top = (p == p.max()) & np.isfinite(p)
-    return int(np.argmax(np.where(top, secondary.ravel(), -np.inf)))
-
-
-def _greedy_indices(prob: _Problem) -> list[int]:
-    """Plain greedy (see the module docstring): the baseline every answer is compared with."""
-    n_anchor = len(prob.anchors)
-    gain_p = prob.primary[:, :n_anchor].sum(axis=1)
-    gain_s = prob.secondary[:, :n_anchor].sum(axis=1)
-    chosen: list[int] = []
-    open_ = np.ones(len(prob.candidates), dtype=bool)  # neither chosen nor blocked by a chosen group
-
-    def add(i: int) -> None:
-        nonlocal gain_p, gain_s
-        chosen.append(i)
-        open_[i] = False
-        if prob.groups[i] >= 0:
-            open_[prob.groups == prob.groups[i]] = False
-        gain_p = gain_p + prob.pair_primary[:, i]
-        gain_s = gain_s + prob.pair_secondary[:, i]
-
-    if n_anchor == 0 and prob.k >= 2:
-        m = len(prob.candidates)
-        same_group = (prob.groups[:, None] == prob.groups[None, :]) & (prob.groups[:, None] >= 0)
-        allowed = np.triu(np.ones((m, m), dtype=bool), k=1) & ~same_group
-        one, two = divmod(_argbest(prob.pair_primary, prob.pair_secondary, allowed), m)
-        add(one)
-        add(two)
-    elif n_anchor == 0 and prob.k == 1:  # no pair to score: take the most outlying (or central) one
-        add(_argbest(prob.pair_primary.sum(axis=1), prob.pair_secondary.sum(axis=1),
-                     np.ones(len(prob.candidates), dtype=bool)))
-    while len(chosen) < prob.k:
-        if not open_.any():
-            raise RuntimeError("greedy ran out of candidates: the caller must bound k")
-        add(_argbest(gain_p, gain_s, open_))
-    return chosen
-
-
-def _greedy_from_each_candidate(prob: _Problem) -> np.ndarray:
-    """Greedy runs seeded with each candidate in turn, all at once: row r starts from candidate r.
-
-    The same rule as ``_greedy_indices`` after its first pick, vectorised over the runs because the
-    multi-start would otherwise dominate the run time. Returns (n_candidates, k) candidate indices.
-    """
-    m, n_anchor = len(prob.candidates), len(prob.anchors)
-    runs = np.arange(m)
-    gain_p = prob.primary[:, :n_anchor].sum(axis=1)[None, :] + prob.pair_primary.T
-    gain_s = prob.secondary[:, :n_anchor].sum(axis=1)[None, :] + prob.pair_secondary.T
-    grouped = prob.groups >= 0
-    open_ = ~((prob.groups[None, :] == prob.groups[:, None]) & grouped[None, :])
-    open_[runs, runs] = False
-    picks = [runs]
-    for _ in range(prob.k - 1):
-        score = np.where(open_, np.round(gain_p, _TIE_DECIMALS), -np.inf)
-        top = score == score.max(axis=1, keepdims=True)
-        pick = np.argmax(np.where(top, gain_s, -np.inf), axis=1)
-        picks.append(pick)
-        open_[runs, pick] = False
-        open_ &= ~((prob.groups[None, :] == prob.groups[pick][:, None]) & grouped[None, :])
-        gain_p = gain_p + prob.pair_primary[:, pick].T
-        gain_s = gain_s + prob.pair_secondary[:, pick].T
-    return np.stack(picks, axis=1)
-
-
-def _local_search(prob: _Problem, start: list[int]) -> list[int]:
-    """Best-improvement 1-for-1 swaps until none improves the (primary, secondary) objective."""
-    members = list(start)
-    n_anchor = len(prob.anchors)
-    tol = 10.0 ** -_TIE_DECIMALS
-    while True:
-        outside = np.setdiff1d(np.arange(len(prob.candidates)), members)
-        if outside.size == 0 or not members:
-            return members
-        cols = np.r_[np.arange(n_anchor), n_anchor + np.asarray(members)]
-        # contribution of each member / each outsider to the current set (member's self-distance is 0)
-        member_p = prob.primary[members][:, cols].sum(axis=1)
-        member_s = prob.secondary[members][:, cols].sum(axis=1)
-        out_p = prob.primary[outside][:, cols].sum(axis=1)
-        out_s = prob.secondary[outside][:, cols].sum(axis=1)
-        cross_p = prob.pair_primary[np.ix_(members, outside)]
-        cross_s = prob.pair_secondary[np.ix_(members, outside)]
-        delta_p = out_p[None, :] - cross_p - member_p[:, None]
-        delta_s = out_s[None, :] - cross_s - member_s[:, None]
-        member_groups = prob.groups[members]
-        used = set(int(g) for g in member_groups if g >= 0)
-        out_groups = prob.groups[outside]
-        group_free = (out_groups < 0) | ~np.isin(out_groups, list(used))
-        allowed = group_free[None, :] | (member_groups[:, None] == out_groups[None, :])
-        improving = allowed & ((delta_p > tol) | ((np.abs(delta_p) <= tol) & (delta_s > tol)))
-        if not improving.any():
-            return members
-        row, col = divmod(_argbest(delta_p, delta_s, improving), outside.size)
-        members[row] = int(outside[col])
-
-
-def _exact_indices(prob: _Problem) -> list[int]:
-    m, k = len(prob.candidates), prob.k
-    combos = np.array(list(combinations(range(m), k)), dtype=int).reshape(-1, k)
-    if (prob.groups >= 0).any():
-        g = prob.groups[combos]
-        clash = np.zeros(len(combos), dtype=bool)
-        for a, b in combinations(range(k), 2):
-            clash |= (g[:, a] == g[:, b]) & (g[:, a] >= 0)
-        combos = combos[~clash]
-    n_anchor = len(prob.anchors)
-
-    def score(full: np.ndarray, pair: np.ndarray) -> np.ndarray:
-        anchored = full[:, :n_anchor].sum(axis=1)[combos].sum(axis=1)
-        within = pair[combos[:, :, None], combos[:, None, :]].sum(axis=(1, 2)) / 2
-        return anchored + within
-
-    best = _argbest(score(prob.primary, prob.pair_primary), score(prob.secondary, prob.pair_secondary),
-                    np.ones(len(combos), dtype=bool))
-    return [int(i) for i in combos[best]]
-
-
-def _score(prob: _Problem, members: Sequence[int]) -> tuple[float, float]:
-    """(primary, secondary) objective of a member set, larger is better, primary rounded for ties."""
-    n_anchor = len(prob.anchors)
-    idx = list(members)
-    total = []
-    for full, pair in ((prob.primary, prob.pair_primary), (prob.secondary, prob.pair_secondary)):
-        total.append(full[idx, :n_anchor].sum() + pair[np.ix_(idx, idx)].sum() / 2)
-    return round(float(total[0]), _TIE_DECIMALS), float(total[1])
-
-
-def _optimise_indices(prob: _Problem, exact_limit: int) -> list[int]:
-    """Exact when small; else local search from plain greedy and from greedy seeded with each candidate."""
-    if prob.k == 0:
-        return []
-    if comb(len(prob.candidates), prob.k) <= exact_limit:
-        return _exact_indices(prob)
-    best = _local_search(prob, _greedy_indices(prob))
-    best_score = _score(prob, best)
-    seen = {frozenset(best)}
-    for row in _greedy_from_each_candidate(prob):
-        start = [int(i) for i in row]
-        if frozenset(start) in seen:
-            continue
-        found = _local_search(prob, start)
-        seen.update((frozenset(start), frozenset(found)))
-        found_score = _score(prob, found)
-        if found_score > best_score:
-            best, best_score = found, found_score
-    return best
-
-
-# ---------------------------------------------------------------------------------------------------
-# Strategies: validation, candidate pools, stages.
+    return Problem(tuple(anchors), tuple(candidates), k, primary, secondary, group_ids)
 
 
 @dataclass(frozen=True)
@@ -314,11 +146,16 @@ class _Request:
     strategy: str
     size: int
     include: tuple[str, ...]
-    available: tuple[str, ...]   # pool minus exclude minus include, catalog order
+    available: tuple[str, ...]  # pool minus exclude minus include, catalog order
 
 
-def _request(strategy: str, size: int, pool: str | Sequence[str] | PoolFilter | None,
-             include: Sequence[str], exclude: Sequence[str]) -> _Request:
+def _request(
+    strategy: str,
+    size: int,
+    pool: str | Sequence[str] | PoolFilter | None,
+    include: Sequence[str],
+    exclude: Sequence[str],
+) -> _Request:
     if strategy not in STRATEGIES:
         raise ConfigError("subset.strategy", f"unknown strategy {strategy!r}", STRATEGIES)
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
@@ -330,20 +167,24 @@ def _request(strategy: str, size: int, pool: str | Sequence[str] | PoolFilter | 
     dropped = [c for c in catalog.resolve(exclude, "subset.exclude") if c != ENGLISH]
     for code in forced:
         if code not in pool_codes:
-            raise ConfigError("subset.include", f"{code!r} is not in the pool {pool_filter.describe()!r}",
-                              pool_codes)
+            raise ConfigError("subset.include", f"{code!r} is not in the pool {pool_filter.describe()!r}", pool_codes)
     both = [c for c in forced if c in dropped]
     if both:
         raise ConfigError("subset.include", f"{', '.join(both)} both included and excluded")
     available = [c for c in pool_codes if c not in dropped and c not in forced]
     if len(forced) > size:
-        raise ConfigError("subset.size", f"size {size} is smaller than the {len(forced)} included languages",
-                          [f"{len(forced)}..{len(forced) + len(available)}"])
+        raise ConfigError(
+            "subset.size",
+            f"size {size} is smaller than the {len(forced)} included languages",
+            [f"{len(forced)}..{len(forced) + len(available)}"],
+        )
     if size > len(forced) + len(available):
-        raise ConfigError("subset.size",
-                          f"size {size} exceeds the {len(forced) + len(available)} languages available "
-                          f"in pool {pool_filter.describe()!r}",
-                          [f"{max(1, len(forced))}..{len(forced) + len(available)}"])
+        raise ConfigError(
+            "subset.size",
+            f"size {size} exceeds the {len(forced) + len(available)} languages available "
+            f"in pool {pool_filter.describe()!r}",
+            [f"{max(1, len(forced))}..{len(forced) + len(available)}"],
+        )
     return _Request(strategy, int(size), tuple(forced), tuple(available))
 
 
@@ -358,16 +199,25 @@ def _same_script_candidates(req: _Request) -> list[str]:
     candidates = [c for c in req.available if catalog.get(c).script == script]
     needed = req.size - len(req.include)
     if needed > len(candidates):
-        raise ConfigError("subset.size", f"{req.strategy} draws from the {len(candidates)} available "
-                          f"{script} languages, fewer than the {needed} needed",
-                          [f"{max(1, len(req.include))}..{len(req.include) + len(candidates)}"])
+        raise ConfigError(
+            "subset.size",
+            f"{req.strategy} draws from the {len(candidates)} available "
+            f"{script} languages, fewer than the {needed} needed",
+            [f"{max(1, len(req.include))}..{len(req.include) + len(candidates)}"],
+        )
     return candidates
 
 
-def _solve(goal: DistanceGoal, anchors: list[str], candidates: Sequence[str], k: int, exact_limit: int | None,
-           groups: Sequence[int] | None = None) -> list[str]:
+def _solve(
+    goal: DistanceGoal,
+    anchors: list[str],
+    candidates: Sequence[str],
+    k: int,
+    exact_limit: int | None,
+    groups: Sequence[int] | None = None,
+) -> list[str]:
     prob = _problem(goal, anchors, candidates, k, groups)
-    picked = _greedy_indices(prob) if exact_limit is None else _optimise_indices(prob, exact_limit)
+    picked = greedy_indices(prob) if exact_limit is None else optimise_indices(prob, exact_limit)
     return [prob.candidates[i] for i in picked]
 
 
@@ -401,14 +251,21 @@ def _strategy_score(strategy: str, codes: Sequence[str]) -> tuple[float, float]:
     """(primary, tie-break) objective of a pick, oriented so that larger is better."""
     goal = STRATEGY_OBJECTIVES[strategy]
     sign = 1.0 if goal.maximise else -1.0
-    primary = round(sign * objective(codes, goal.kind, goal.with_english), _TIE_DECIMALS)
+    primary = round(sign * objective(codes, goal.kind, goal.with_english), TIE_DECIMALS)
     secondary = sign * objective(codes, goal.tie_break, goal.with_english) if goal.tie_break else 0.0
     return primary, secondary
 
 
-def select(strategy: str, size: int, pool: str | Sequence[str] | PoolFilter | None = None,
-           seed: int | None = None, include: Sequence[str] = (), exclude: Sequence[str] = (), *,
-           exact_limit: int = EXACT_LIMIT) -> list[str]:
+def select(
+    strategy: str,
+    size: int,
+    pool: str | Sequence[str] | PoolFilter | None = None,
+    seed: int | None = None,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    *,
+    exact_limit: int = EXACT_LIMIT,
+) -> list[str]:
     """The subset ``strategy`` picks: ``size`` canonical codes in catalog order (see module docstring).
 
     ``paper:<name>`` returns the paper's own list (``spaces.paper``, in the paper's order) at a size, and
@@ -422,8 +279,7 @@ def select(strategy: str, size: int, pool: str | Sequence[str] | PoolFilter | No
     if strategy == "all":
         total = len(req.include) + len(req.available)
         if req.size != total:
-            raise ConfigError("subset.size", f"strategy 'all' takes the whole pool of {total}, not {req.size}",
-                              [total])
+            raise ConfigError("subset.size", f"strategy 'all' takes the whole pool of {total}, not {req.size}", [total])
         return _in_catalog_order([*req.include, *req.available])
     if strategy == "random":
         rng = np.random.default_rng(seed)
@@ -436,30 +292,47 @@ def select(strategy: str, size: int, pool: str | Sequence[str] | PoolFilter | No
     return _in_catalog_order(optimised)
 
 
-def _paper_select(strategy: str, size: int, pool: str | Sequence[str] | PoolFilter | None, seed: int | None,
-                  include: Sequence[str], exclude: Sequence[str]) -> list[str]:
+def _paper_select(
+    strategy: str,
+    size: int,
+    pool: str | Sequence[str] | PoolFilter | None,
+    seed: int | None,
+    include: Sequence[str],
+    exclude: Sequence[str],
+) -> list[str]:
     chosen = paper_list(strategy, size, seed)
     catalog = load_catalog()
     pool_filter = parse_pool(pool, "subset.pool")
     outside = [c for c in chosen.languages if c not in pool_filter]
     if outside:
-        raise ConfigError("subset.pool", f"the paper's {chosen.folder} list has {', '.join(outside)}, outside "
-                          f"pool {pool_filter.describe()!r}")
+        raise ConfigError(
+            "subset.pool",
+            f"the paper's {chosen.folder} list has {', '.join(outside)}, outside pool {pool_filter.describe()!r}",
+        )
     dropped = [c for c in chosen.languages if c in catalog.resolve(exclude, "subset.exclude")]
     if dropped:
         raise ConfigError("subset.exclude", f"the paper's {chosen.folder} list has {', '.join(dropped)}")
     missing = [c for c in catalog.resolve(include, "subset.include") if c not in chosen.languages]
     if missing:
-        raise ConfigError("subset.include", f"the paper's {chosen.folder} list lacks {', '.join(missing)}",
-                          chosen.languages)
+        raise ConfigError(
+            "subset.include", f"the paper's {chosen.folder} list lacks {', '.join(missing)}", chosen.languages
+        )
     return list(chosen.languages)
 
 
-def greedy(strategy: str, size: int, pool: str | Sequence[str] | PoolFilter | None = None,
-           include: Sequence[str] = (), exclude: Sequence[str] = ()) -> list[str]:
+def greedy(
+    strategy: str,
+    size: int,
+    pool: str | Sequence[str] | PoolFilter | None = None,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+) -> list[str]:
     """Plain greedy for a diversity strategy: the baseline ``select`` never does worse than."""
     if strategy not in STRATEGY_OBJECTIVES:
-        raise ConfigError("subset.strategy", f"greedy applies to the diversity strategies, not {strategy!r}",
-                          list(STRATEGY_OBJECTIVES))
+        raise ConfigError(
+            "subset.strategy",
+            f"greedy applies to the diversity strategies, not {strategy!r}",
+            list(STRATEGY_OBJECTIVES),
+        )
     req = _request(strategy, size, pool, include, exclude)
     return _in_catalog_order([*req.include, *_diverse(req, None)])

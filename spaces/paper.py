@@ -72,9 +72,16 @@ def paper_lists() -> tuple[PaperList, ...]:
     catalog = load_catalog()
     out = []
     for item in _payload()["lists"]:
-        out.append(PaperList(folder=item["folder"], strategy=item["strategy"], size=int(item["size"]),
-                             seed=item["seed"], languages=tuple(catalog.resolve(item["languages"], DATA_FILE)),
-                             ran=tuple(item["ran"])))
+        out.append(
+            PaperList(
+                folder=item["folder"],
+                strategy=item["strategy"],
+                size=int(item["size"]),
+                seed=item["seed"],
+                languages=tuple(catalog.resolve(item["languages"], DATA_FILE)),
+                ran=tuple(item["ran"]),
+            )
+        )
     return tuple(sorted(out, key=lambda p: (p.strategy, p.size, -1 if p.seed is None else p.seed)))
 
 
@@ -94,7 +101,7 @@ def paper_names() -> list[str]:
 
 def canonical(strategy: str, field: str = "subset.strategy") -> str:
     """``paper:<name>`` in canonical spelling (folder names such as ``xt_afri`` resolve to theirs)."""
-    name = strategy[len(PREFIX):] if is_paper(strategy) else strategy
+    name = strategy[len(PREFIX) :] if is_paper(strategy) else strategy
     name = ALIASES.get(name, name)
     if PREFIX + name not in paper_names():
         raise ConfigError(field, f"the paper ran no strategy {strategy!r}", paper_names())
@@ -103,7 +110,7 @@ def canonical(strategy: str, field: str = "subset.strategy") -> str:
 
 def lists_of(strategy: str) -> list[PaperList]:
     """The lists of one paper strategy, by size then seed."""
-    name = canonical(strategy)[len(PREFIX):]
+    name = canonical(strategy)[len(PREFIX) :]
     return [p for p in paper_lists() if p.strategy == name]
 
 
@@ -120,15 +127,20 @@ def paper_list(strategy: str, size: int, seed: int | None = None) -> PaperList:
     """The list ``strategy`` ran at ``size`` (and paper ``seed`` where each seed drew its own list)."""
     name = canonical(strategy)
     if size not in sizes(name):
-        raise ConfigError("subset.size", f"the paper ran {name} at {_sizes_text(name)}, not at size {size}",
-                          sizes(name))
+        raise ConfigError(
+            "subset.size", f"the paper ran {name} at {_sizes_text(name)}, not at size {size}", sizes(name)
+        )
     options = [p for p in lists_of(name) if p.size == size]
     if options[0].seed is None:
         return options[0]
     by_seed = {p.seed: p for p in options}
     if seed not in by_seed:
-        raise ConfigError("subset.seed", f"{name} drew one list per paper seed at size {size}; "
-                          f"{'pick one' if seed is None else f'seed {seed} is not one of them'}", sorted(by_seed))
+        raise ConfigError(
+            "subset.seed",
+            f"{name} drew one list per paper seed at size {size}; "
+            f"{'pick one' if seed is None else f'seed {seed} is not one of them'}",
+            sorted(by_seed),
+        )
     return by_seed[seed]
 
 
@@ -153,18 +165,30 @@ class Criterion:
     whole_pool: bool = False  # group folders (xt_only ...): the entire pool
 
 
-_ABLATION_POOLS = {"joshi2": "joshi<=2", "joshi3": "joshi=3", "joshi35": "joshi>=3", "joshi45": "joshi>=4",
-                   "seen_mbert": "seen_mbert", "unseen_mbert": "!seen_mbert", "seen_xlmr": "seen_xlmr",
-                   "unseen_xlmr": "!seen_xlmr"}
-_GROUP_POOLS = {"all": "all", "xt_only": "group=xtreme_r", "afri_only": "group=african",
-                "opus_only": "source=opus100", "nllb_only": "source=nllb"}
+_ABLATION_POOLS = {
+    "joshi2": "joshi<=2",
+    "joshi3": "joshi=3",
+    "joshi35": "joshi>=3",
+    "joshi45": "joshi>=4",
+    "seen_mbert": "seen_mbert",
+    "unseen_mbert": "!seen_mbert",
+    "seen_xlmr": "seen_xlmr",
+    "unseen_xlmr": "!seen_xlmr",
+}
+_GROUP_POOLS = {
+    "all": "all",
+    "xt_only": "group=xtreme_r",
+    "afri_only": "group=african",
+    "opus_only": "source=opus100",
+    "nllb_only": "source=nllb",
+}
 
 
 def criterion(strategy: str) -> Criterion | None:
     """The criterion a paper strategy's name states (the paper's README describes each), if any."""
     from spaces.heuristics import STRATEGY_OBJECTIVES
 
-    name = canonical(strategy)[len(PREFIX):]
+    name = canonical(strategy)[len(PREFIX) :]
     if name == "most_distinct_script":
         return Criterion("scripts", True)
     if name in STRATEGY_OBJECTIVES:
@@ -173,10 +197,14 @@ def criterion(strategy: str) -> Criterion | None:
         return Criterion("group", None, _GROUP_POOLS[name], whole_pool=True)
     if name == "random":
         return Criterion("random", None)
-    for prefix, kind in (("abla_most_uriel_", "most_uriel"), ("abla_most_family_", "most_family_en"),
-                         ("abla_most_script_", "scripts"), ("abla_random_", "random")):
-        if name.startswith(prefix) and name[len(prefix):] in _ABLATION_POOLS:
-            return Criterion(kind, None if kind == "random" else True, _ABLATION_POOLS[name[len(prefix):]])
+    for prefix, kind in (
+        ("abla_most_uriel_", "most_uriel"),
+        ("abla_most_family_", "most_family_en"),
+        ("abla_most_script_", "scripts"),
+        ("abla_random_", "random"),
+    ):
+        if name.startswith(prefix) and name[len(prefix) :] in _ABLATION_POOLS:
+            return Criterion(kind, None if kind == "random" else True, _ABLATION_POOLS[name[len(prefix) :]])
     return None
 
 
@@ -238,8 +266,9 @@ def name_checks() -> dict[str, tuple[str, ...]]:
         if outside:
             found[plist.folder].append(f"{', '.join(outside)} lie outside its pool ({_pool_text(rule)})")
         if rule.whole_pool and not outside and len(plist.languages) != len(pool):
-            found[plist.folder].append(f"holds {len(plist.languages)} of the {len(pool)} languages of "
-                                       f"{_pool_text(rule)}")
+            found[plist.folder].append(
+                f"holds {len(plist.languages)} of the {len(pool)} languages of {_pool_text(rule)}"
+            )
         if rule.maximise is None or outside:
             continue
         mine = criterion_value(rule.kind, plist.languages)
@@ -249,14 +278,16 @@ def name_checks() -> dict[str, tuple[str, ...]]:
         if wrong:
             found[plist.folder].append(
                 f"its {_kind_text(rule.kind)} {mine:.2f} is {'below' if rule.maximise else 'above'} the "
-                f"{chance:.2f} of a random {plist.size}-subset of {_pool_text(rule)}")
+                f"{chance:.2f} of a random {plist.size}-subset of {_pool_text(rule)}"
+            )
     for (name, size), mine in value.items():
         if name.startswith("most_") and ("least_" + name[5:], size) in value:
             other = value[("least_" + name[5:], size)]
             if mine < other - _TOLERANCE:
                 for folder, side in ((f"{name}_{size}", "below"), (f"least_{name[5:]}_{size}", "above")):
-                    found[folder].append(f"its {_kind_text(name)} is {side} that of its opposite "
-                                         f"(most {mine:.2f} < least {other:.2f})")
+                    found[folder].append(
+                        f"its {_kind_text(name)} is {side} that of its opposite (most {mine:.2f} < least {other:.2f})"
+                    )
     return {plist.folder: tuple(found.get(plist.folder, ())) for plist in paper_lists()}
 
 
@@ -277,5 +308,6 @@ def _kind_text(kind: str) -> str:
 
 def flags(strategy: str, size: int) -> tuple[str, ...]:
     """What ``name_checks`` found for the folder that ran ``strategy`` at ``size``."""
-    return name_checks().get(paper_list(strategy, size, seeds(strategy, size)[0] if seeds(strategy, size)
-                                        else None).folder, ())
+    return name_checks().get(
+        paper_list(strategy, size, seeds(strategy, size)[0] if seeds(strategy, size) else None).folder, ()
+    )

@@ -34,8 +34,13 @@ from spaces.catalog import PARALLEL_SOURCES, Language, load_catalog
 from spaces.errors import ConfigError
 
 _COMPARISONS: dict[str, Callable[[int, int], bool]] = {
-    "<=": operator.le, ">=": operator.ge, "!=": operator.ne,
-    "<": operator.lt, ">": operator.gt, "=": operator.eq, "==": operator.eq,
+    "<=": operator.le,
+    ">=": operator.ge,
+    "!=": operator.ne,
+    "<": operator.lt,
+    ">": operator.gt,
+    "=": operator.eq,
+    "==": operator.eq,
 }
 _BOOLEAN_TERMS = ("seen_xlmr", "seen_mbert")
 _CATEGORICAL_FIELDS = ("script", "family", "group", "source")
@@ -43,8 +48,17 @@ _TERM = re.compile(r"^(?P<field>[a-z_]+)\s*(?P<op><=|>=|!=|==|<|>|=)\s*(?P<value
 JOSHI_CLASSES = range(0, 6)
 
 TERM_FORMS = (
-    "all", "joshi<=2 (< <= = >= > != with 0-5)", "seen_xlmr", "seen_mbert", "!seen_xlmr", "!seen_mbert",
-    "script=Latn", "script!=Latn", "family=NAME", "group=NAME", "source=opus100|nllb",
+    "all",
+    "joshi<=2 (< <= = >= > != with 0-5)",
+    "seen_xlmr",
+    "seen_mbert",
+    "!seen_xlmr",
+    "!seen_mbert",
+    "script=Latn",
+    "script!=Latn",
+    "family=NAME",
+    "group=NAME",
+    "source=opus100|nllb",
 )
 
 
@@ -83,7 +97,7 @@ def _pool_values(attribute: Callable[[Language], Sequence[str] | str]) -> list[s
         if not lang.realignable:
             continue
         found = attribute(lang)
-        for value in ([found] if isinstance(found, str) else found):
+        for value in [found] if isinstance(found, str) else found:
             if value not in values:
                 values.append(value)
     return sorted(values)
@@ -165,8 +179,7 @@ def parse_pool(spec: str | Sequence[str] | PoolFilter | None, field: str = "subs
         elif isinstance(spec, Sequence) and all(isinstance(item, str) for item in spec):
             texts = list(spec)
         else:
-            raise ConfigError(field, f"a pool filter is a string or a list of strings, not {spec!r}",
-                              TERM_FORMS)
+            raise ConfigError(field, f"a pool filter is a string or a list of strings, not {spec!r}", TERM_FORMS)
         terms: list[PoolTerm] = []
         for text in texts:
             for piece in text.split("&"):

@@ -62,8 +62,9 @@ def groups_of(code: str, model: str, subset: Collection[str], sweep_pool: Collec
     return names
 
 
-def group_members(name: str, targets: Iterable[str], model: str, subset: Collection[str] = (),
-                  sweep_pool: Collection[str] = ()) -> list[str]:
+def group_members(
+    name: str, targets: Iterable[str], model: str, subset: Collection[str] = (), sweep_pool: Collection[str] = ()
+) -> list[str]:
     """The targets of group ``name`` (canonical codes, order kept) — e.g. to say which languages an
     objective averages."""
     if name not in AGGREGATES:

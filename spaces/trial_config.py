@@ -36,11 +36,13 @@ class RealignParams:
     lr: float | None = ruled(None, kind=float, bound=_POSITIVE)  # unset: 2e-5 mBERT, 7.5e-6 XLM-R, 1e-3 tiny
     temperature: float = ruled(0.1, kind=float, bound=_POSITIVE)
     steps: int = ruled(200, kind=int, bound=_NATURAL)
-    batch_size: int = ruled(16, kind=int, bound=Bound(">= 2 (the loss contrasts pairs within a batch)",
-                                                       lambda v: v >= 2))
+    batch_size: int = ruled(
+        16, kind=int, bound=Bound(">= 2 (the loss contrasts pairs within a batch)", lambda v: v >= 2)
+    )
     # hidden_states index: 0 = embeddings, -1 = last layer, -2 = the paper's
-    layer: int = ruled(PAPER_LAYER, kind=int, bound=Bound("any integer; negative counts from the last layer",
-                                                          lambda v: True))
+    layer: int = ruled(
+        PAPER_LAYER, kind=int, bound=Bound("any integer; negative counts from the last layer", lambda v: True)
+    )
     proj_dim: int = ruled(128, kind=int, bound=Bound(">= 1", lambda v: v >= 1))
     joint_coef: float = ruled(1.0, kind=float, bound=_NATURAL)  # weight of the realignment loss in `joint` mode
     # language weights over the subset: uniform (paper) | proportional to data
@@ -117,8 +119,9 @@ class TrialConfig:
         """Build from a (possibly partial) dict, refusing unknown keys, values of the wrong type and
         out-of-set names (top-level fields are named bare: ``languages``, ``realign.steps``)."""
         values = check_types(data)
-        cfg = cls(**{name: _section(name, value) if isinstance(value, dict) else value
-                     for name, value in values.items()})
+        cfg = cls(
+            **{name: _section(name, value) if isinstance(value, dict) else value for name, value in values.items()}
+        )
         cfg.check()
         return cfg
 
@@ -127,13 +130,19 @@ class TrialConfig:
         if len(set(self.seeds)) != len(self.seeds):
             raise ConfigError("seeds", f"duplicate seeds in {list(self.seeds)}")
         if self.realign.mode != "none" and not self.languages:
-            raise ConfigError("languages", f"realign.mode={self.realign.mode!r} needs at least one "
-                              "realignment language; use mode 'none' for the fine-tuning-only baseline")
+            raise ConfigError(
+                "languages",
+                f"realign.mode={self.realign.mode!r} needs at least one "
+                "realignment language; use mode 'none' for the fine-tuning-only baseline",
+            )
         outside = [code for code in self.languages if self.sweep_pool and code not in self.sweep_pool]
         if outside:
-            raise ConfigError("languages", f"{', '.join(outside)} lie outside the sweep's pool (sweep_pool), "
-                              "whose complement the 'heldout' objective scores as never realigned on",
-                              self.sweep_pool)
+            raise ConfigError(
+                "languages",
+                f"{', '.join(outside)} lie outside the sweep's pool (sweep_pool), "
+                "whose complement the 'heldout' objective scores as never realigned on",
+                self.sweep_pool,
+            )
 
 
 def check_types(data: dict[str, Any]) -> dict[str, Any]:
@@ -151,8 +160,11 @@ def check_types(data: dict[str, Any]) -> dict[str, Any]:
             for key, item in _table(name, value).items():
                 if key not in section:
                     raise ConfigError(f"{name}.{key}", "unknown key", list(section))
-                out[name][key] = item if item is None and key in UNSET_FIELDS[name] else \
-                    section[key].check(f"{name}.{key}", item, bounds=False)
+                out[name][key] = (
+                    item
+                    if item is None and key in UNSET_FIELDS[name]
+                    else section[key].check(f"{name}.{key}", item, bounds=False)
+                )
         else:
             out[name] = top[name].check(name, value, bounds=False)
     return out
@@ -170,8 +182,10 @@ def _section(name: str, values: dict[str, Any]) -> RealignParams | FinetuneParam
 
 def _shallow(trial: TrialConfig) -> dict[str, Any]:
     """The fields of ``trial`` as ``check_types`` reads them (sections as tables)."""
-    return {f.name: asdict(getattr(trial, f.name)) if f.name in ("realign", "finetune") else getattr(trial, f.name)
-            for f in fields(trial)}
+    return {
+        f.name: asdict(getattr(trial, f.name)) if f.name in ("realign", "finetune") else getattr(trial, f.name)
+        for f in fields(trial)
+    }
 
 
 def read_trial_file(path: Path) -> TrialConfig:

@@ -64,9 +64,9 @@ DIRECTIONS = ("max", "min")  # an objective's mode
 # Names this product used before the groups were fixed; "unseen" in the paper means unseen in pretraining.
 RENAMED = {
     "seen": "'seen' (targets inside the subset) was renamed 'in_subset', a subset-dependent diagnostic; "
-            "for languages the encoder saw in pretraining use 'seen_lrl'",
+    "for languages the encoder saw in pretraining use 'seen_lrl'",
     "unseen": "'unseen' (targets outside the subset) was renamed 'out_of_subset', a subset-dependent "
-              "diagnostic; for languages the encoder never saw in pretraining use 'unseen_lrl'",
+    "diagnostic; for languages the encoder never saw in pretraining use 'unseen_lrl'",
 }
 
 
@@ -75,11 +75,14 @@ def check_objective(field: str, metric: str, allowed: Sequence[str]) -> str:
     if metric in allowed:
         return metric
     if metric in SUBSET_VIEWS:
-        raise ConfigError(field, f"{metric!r} depends on the trial's subset: it averages different languages "
-                          "for different subsets, so subsets would be scored on different target languages (a subset "
-                          "could raise it just by realigning on its hardest targets). It stays in every result "
-                          "as a diagnostic; an objective must be a target group fixed for the whole sweep",
-                          allowed)
+        raise ConfigError(
+            field,
+            f"{metric!r} depends on the trial's subset: it averages different languages "
+            "for different subsets, so subsets would be scored on different target languages (a subset "
+            "could raise it just by realigning on its hardest targets). It stays in every result "
+            "as a diagnostic; an objective must be a target group fixed for the whole sweep",
+            allowed,
+        )
     if metric in RENAMED:
         raise ConfigError(field, RENAMED[metric], allowed)
     raise ConfigError(field, f"unknown metric {metric!r}", allowed)
@@ -93,8 +96,7 @@ class Objective:
     mode: str
 
     @classmethod
-    def parse(cls, text: object, field: str = "search.objectives",
-              metrics: Sequence[str] | None = None) -> Objective:
+    def parse(cls, text: object, field: str = "search.objectives", metrics: Sequence[str] | None = None) -> Objective:
         """Read ``"metric:mode"``. With ``metrics`` (a search space) the metric must be one of them and
         the direction must be written; without (a report, a script) ``mode`` defaults to ``max``."""
         if not isinstance(text, str):

@@ -21,9 +21,20 @@ from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 from trainables.labels import NER, NLI, UPOS
 
 LANGUAGES = ("en", "de", "yor_Latn", "hau_Latn")  # English, a seen HRL, two LRLs
-CONCEPTS = [("the", "DET"), ("a", "DET"), ("cat", "NOUN"), ("dog", "NOUN"), ("house", "NOUN"),
-            ("sees", "VERB"), ("eats", "VERB"), ("big", "ADJ"), ("small", "ADJ"), ("in", "ADP"),
-            ("quickly", "ADV"), ("two", "NUM")]
+CONCEPTS = [
+    ("the", "DET"),
+    ("a", "DET"),
+    ("cat", "NOUN"),
+    ("dog", "NOUN"),
+    ("house", "NOUN"),
+    ("sees", "VERB"),
+    ("eats", "VERB"),
+    ("big", "ADJ"),
+    ("small", "ADJ"),
+    ("in", "ADP"),
+    ("quickly", "ADV"),
+    ("two", "NUM"),
+]
 NAMES = [("Ada", "PER"), ("Lagos", "LOC"), ("Unesco", "ORG"), ("Berlin", "LOC"), ("Musa", "PER")]
 
 
@@ -79,10 +90,12 @@ class FakeWorld:
     def parallel(self, lang: str) -> datasets.Dataset:
         rng = random.Random(f"parallel-{lang}")
         sents = [_sentence(rng) for _ in range(self.n_parallel)]
-        return datasets.Dataset.from_dict({
-            "src": [" ".join(_render(s, "en")) for s in sents],
-            "tgt": [" ".join(_render(s, lang)) for s in sents],
-        })
+        return datasets.Dataset.from_dict(
+            {
+                "src": [" ".join(_render(s, "en")) for s in sents],
+                "tgt": [" ".join(_render(s, lang)) for s in sents],
+            }
+        )
 
     def task(self, task: str, lang: str, split: str) -> datasets.Dataset:
         if split != "test" and lang != "en":
@@ -92,25 +105,36 @@ class FakeWorld:
         sents = [_sentence(rng) for _ in range(n)]
         if task in ("pos", "ner"):
             names = UPOS if task == "pos" else NER
-            features = datasets.Features({
-                "tokens": datasets.Sequence(datasets.Value("string")),
-                "tags": datasets.Sequence(datasets.ClassLabel(names=list(names))),
-            })
+            features = datasets.Features(
+                {
+                    "tokens": datasets.Sequence(datasets.Value("string")),
+                    "tags": datasets.Sequence(datasets.ClassLabel(names=list(names))),
+                }
+            )
             col = 1 if task == "pos" else 2
-            return datasets.Dataset.from_dict({
-                "tokens": [_render(s, lang) for s in sents],
-                "tags": [[names.index(t[col]) for t in s] for s in sents],
-            }, features=features)
-        features = datasets.Features({
-            "premise": datasets.Value("string"), "hypothesis": datasets.Value("string"),
-            "label": datasets.ClassLabel(names=list(NLI)),
-        })
+            return datasets.Dataset.from_dict(
+                {
+                    "tokens": [_render(s, lang) for s in sents],
+                    "tags": [[names.index(t[col]) for t in s] for s in sents],
+                },
+                features=features,
+            )
+        features = datasets.Features(
+            {
+                "premise": datasets.Value("string"),
+                "hypothesis": datasets.Value("string"),
+                "label": datasets.ClassLabel(names=list(NLI)),
+            }
+        )
         hyps = [_sentence(rng) for _ in range(n)]
-        return datasets.Dataset.from_dict({
-            "premise": [" ".join(_render(s, lang)) for s in sents],
-            "hypothesis": [" ".join(_render(h, lang)) for h in hyps],
-            "label": [rng.randrange(3) for _ in range(n)],
-        }, features=features)
+        return datasets.Dataset.from_dict(
+            {
+                "premise": [" ".join(_render(s, lang)) for s in sents],
+                "hypothesis": [" ".join(_render(h, lang)) for h in hyps],
+                "label": [rng.randrange(3) for _ in range(n)],
+            },
+            features=features,
+        )
 
 
 def _train_tokenizer() -> PreTrainedTokenizerFast:
@@ -123,13 +147,19 @@ def _train_tokenizer() -> PreTrainedTokenizerFast:
     tok.train_from_iterator(corpus, trainers.WordPieceTrainer(vocab_size=200, special_tokens=specials))
     cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
     tok.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
-        special_tokens=[("[CLS]", cls), ("[SEP]", sep)])
+        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1", special_tokens=[("[CLS]", cls), ("[SEP]", sep)]
+    )
     from tokenizers import decoders
 
     tok.decoder = decoders.WordPiece()
-    return PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]",
-                                   cls_token="[CLS]", sep_token="[SEP]", mask_token="[MASK]")
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+    )
 
 
 @cache
@@ -142,8 +172,14 @@ def fake_world_root() -> Path:
     tok = _train_tokenizer()
     tok.save_pretrained(str(root))
     torch.manual_seed(0)
-    config = BertConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=160)
+    config = BertConfig(
+        vocab_size=len(tok),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=160,
+    )
     BertModel(config, add_pooling_layer=False).save_pretrained(str(root))
     return root
 

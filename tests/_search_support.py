@@ -63,8 +63,15 @@ def subset_score(languages: list[str]) -> float:
     return round(sum(GAIN[c] for c in languages) - COST_PER_LANGUAGE * len(languages), 6)
 
 
-def fake_trainable(trial: dict[str, Any], *, sleep_s: float = 0.0, fail_lang: str | None = None,
-                   log: str | None = None, checkpoint_bytes: int = 0, disk_full: str | None = None) -> None:
+def fake_trainable(
+    trial: dict[str, Any],
+    *,
+    sleep_s: float = 0.0,
+    fail_lang: str | None = None,
+    log: str | None = None,
+    checkpoint_bytes: int = 0,
+    disk_full: str | None = None,
+) -> None:
     """Reports an intermediate, then the final closed-form score (bind options with functools.partial).
 
     ``fail_lang``: raise when that language is in the subset; ``log``: append ``start``/``end`` lines
@@ -86,8 +93,12 @@ def fake_trainable(trial: dict[str, Any], *, sleep_s: float = 0.0, fail_lang: st
     def note(event: str, **extra: Any) -> None:
         if log:
             with open(log, "a", encoding="utf-8") as out:
-                out.write(json.dumps({"event": event, "trial": trial_id, "languages": languages,
-                                      "time": time.time(), **extra}) + "\n")
+                out.write(
+                    json.dumps(
+                        {"event": event, "trial": trial_id, "languages": languages, "time": time.time(), **extra}
+                    )
+                    + "\n"
+                )
 
     from trainables.checkpoints import checkpoint_candidates
 
@@ -108,8 +119,12 @@ def fake_trainable(trial: dict[str, Any], *, sleep_s: float = 0.0, fail_lang: st
     for index, (phase, value) in enumerate((("realigned", score / 2), ("final", score))):
         if index < min(done, 1):  # resumed after its final report: that one goes out again
             continue
-        if index == 1 and disk_full and os.path.exists(disk_full) and \
-                sum(e["event"] == "end" for e in read_log(Path(log))) >= 2:
+        if (
+            index == 1
+            and disk_full
+            and os.path.exists(disk_full)
+            and sum(e["event"] == "end" for e in read_log(Path(log))) >= 2
+        ):
             raise OSError(errno.ENOSPC, "Error writing bytes to file. Detail: [errno 28] No space left on device")
         if not checkpoint_bytes:
             tune.report({**base, "unseen_lrl": value, "phase": phase})
@@ -117,8 +132,9 @@ def fake_trainable(trial: dict[str, Any], *, sleep_s: float = 0.0, fail_lang: st
             with tempfile.TemporaryDirectory() as scratch:
                 Path(scratch, "state.json").write_text(json.dumps({"reports": index + 1}))
                 Path(scratch, "weights.bin").write_bytes(b"w" * checkpoint_bytes)
-                tune.report({**base, "unseen_lrl": value, "phase": phase},
-                            checkpoint=tune.Checkpoint.from_directory(scratch))
+                tune.report(
+                    {**base, "unseen_lrl": value, "phase": phase}, checkpoint=tune.Checkpoint.from_directory(scratch)
+                )
         if index == 0:
             time.sleep(sleep_s)
     note("end")

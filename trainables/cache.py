@@ -63,8 +63,11 @@ def entries(root: Path) -> list[Entry]:
     """One row per entry (a world, a tokenised set, a damaged copy); ``real`` as one row."""
     rows = []
     for area in sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []:
-        children = [c for c in sorted(area.iterdir()) if not c.name.startswith(".")] \
-            if area.name in ("tinyworld", "tokenised", DAMAGED) else [area]
+        children = (
+            [c for c in sorted(area.iterdir()) if not c.name.startswith(".")]
+            if area.name in ("tinyworld", "tokenised", DAMAGED)
+            else [area]
+        )
         for child in children:
             size, files = size_of(child)
             rows.append(Entry(area.name, child.name if child is not area else "", size, files))

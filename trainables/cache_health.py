@@ -35,8 +35,11 @@ from trainables.cache import DAMAGED, cache_dir
 
 T = TypeVar("T")
 REASON_FILE = "DAMAGE.txt"
-CLEAR_COMMANDS = {"tinyworld": "realign-search cache clear --world", "real": "realign-search cache clear --world",
-                  "tokenised": "realign-search cache clear --tokenised"}
+CLEAR_COMMANDS = {
+    "tinyworld": "realign-search cache clear --world",
+    "real": "realign-search cache clear --world",
+    "tokenised": "realign-search cache clear --tokenised",
+}
 
 _reported: set[str] = set()
 
@@ -47,9 +50,12 @@ def is_damage(err: BaseException) -> bool:
         return False
     from safetensors import SafetensorError
 
-    return (isinstance(err, (OSError, ValueError, EOFError, KeyError, RuntimeError, pickle.UnpicklingError,
-                             SafetensorError))
-            or type(err) is Exception)  # tokenizers raises a bare Exception for a garbled tokenizer.json
+    return (
+        isinstance(
+            err, (OSError, ValueError, EOFError, KeyError, RuntimeError, pickle.UnpicklingError, SafetensorError)
+        )
+        or type(err) is Exception
+    )  # tokenizers raises a bare Exception for a garbled tokenizer.json
 
 
 def clear_command(entry: Path) -> str:
@@ -91,8 +97,12 @@ def report_damage(entry: Path, err: BaseException, aside: Path | None) -> None:
     _reported.add(str(entry))
     message = " ".join(str(err).split())[:300]
     where = f"moved aside to {aside}" if aside is not None else "replacing it"
-    print(f"realign-search: cache entry {entry} cannot be read ({type(err).__name__}: {message}); {where} "
-          "and rebuilding it", file=sys.stderr, flush=True)
+    print(
+        f"realign-search: cache entry {entry} cannot be read ({type(err).__name__}: {message}); {where} "
+        "and rebuilding it",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def load_healing(entry: Path, load: Callable[[], T], rebuild: Callable[[BaseException], None]) -> T:
@@ -116,15 +126,20 @@ def load_healing(entry: Path, load: Callable[[], T], rebuild: Callable[[BaseExce
             raise full from err
         if isinstance(err, CacheEntryError):
             raise
-        raise CacheEntryError(entry, f"it was damaged ({type(damage).__name__}: {damage}) and rebuilding it "
-                              f"failed ({type(err).__name__}: {err})", clear_command(entry)) from err
+        raise CacheEntryError(
+            entry,
+            f"it was damaged ({type(damage).__name__}: {damage}) and rebuilding it "
+            f"failed ({type(err).__name__}: {err})",
+            clear_command(entry),
+        ) from err
     try:
         return load()
     except Exception as err:
         if not is_damage(err):
             raise
-        raise CacheEntryError(entry, f"it is still unreadable after a rebuild ({type(err).__name__}: {err})",
-                              clear_command(entry)) from err
+        raise CacheEntryError(
+            entry, f"it is still unreadable after a rebuild ({type(err).__name__}: {err})", clear_command(entry)
+        ) from err
 
 
 def heal_entry(entry: Path, err: BaseException, build: Callable[[], None]) -> None:

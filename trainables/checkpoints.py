@@ -44,8 +44,15 @@ def checkpoint_candidates(handed) -> Iterator:
     except OSError:
         return
     handed_path = None if handed is None else handed.path.rstrip("/")
-    folders = sorted((i.path for i in infos if i.type == FileType.Directory
-                      and i.base_name.startswith(CHECKPOINT_PREFIX) and i.path.rstrip("/") != handed_path),
-                     reverse=True)
+    folders = sorted(
+        (
+            i.path
+            for i in infos
+            if i.type == FileType.Directory
+            and i.base_name.startswith(CHECKPOINT_PREFIX)
+            and i.path.rstrip("/") != handed_path
+        ),
+        reverse=True,
+    )
     for path in folders:
         yield tune.Checkpoint(path=path, filesystem=fs)

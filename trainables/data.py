@@ -50,7 +50,7 @@ class Encoded:
 
     def row(self, column: str, index: int) -> np.ndarray:
         values, offsets = self.ragged[column]
-        return values[offsets[index]:offsets[index + 1]]
+        return values[offsets[index] : offsets[index + 1]]
 
     def lengths(self, column: str) -> np.ndarray:
         return np.diff(self.ragged[column][1])
@@ -59,7 +59,7 @@ class Encoded:
         """The first ``n`` rows (a deterministic cap, e.g. ``pairs_per_language``)."""
         if n <= 0 or n >= len(self):
             return self
-        ragged = {name: (values[:offsets[n]], offsets[:n + 1]) for name, (values, offsets) in self.ragged.items()}
+        ragged = {name: (values[: offsets[n]], offsets[: n + 1]) for name, (values, offsets) in self.ragged.items()}
         return Encoded(ragged, {name: arr[:n] for name, arr in self.scalars.items()})
 
     def save(self, path: Path) -> None:
@@ -97,8 +97,7 @@ class Encoded:
             elif kind == "r":
                 ragged.add(name)
         for name in sorted(ragged):  # a missing half of a pair fails here, naming it
-            out.ragged[name] = (_load_array(path / f"r.{name}.values.npy"),
-                                _load_array(path / f"r.{name}.offsets.npy"))
+            out.ragged[name] = (_load_array(path / f"r.{name}.values.npy"), _load_array(path / f"r.{name}.offsets.npy"))
         out.check(path)
         return out
 
@@ -109,8 +108,13 @@ class Encoded:
             raise ValueError(f"{where} holds no arrays")
         rows = set()
         for name, (values, offsets) in self.ragged.items():
-            if offsets.ndim != 1 or len(offsets) == 0 or offsets[0] != 0 or offsets[-1] != len(values) \
-                    or bool(np.any(np.diff(offsets) < 0)):
+            if (
+                offsets.ndim != 1
+                or len(offsets) == 0
+                or offsets[0] != 0
+                or offsets[-1] != len(values)
+                or bool(np.any(np.diff(offsets) < 0))
+            ):
                 raise ValueError(f"{where}/r.{name}.offsets.npy does not index r.{name}.values.npy")
             rows.add(len(offsets) - 1)
         rows |= {len(array) for array in self.scalars.values()}
@@ -205,11 +209,11 @@ def encode_tagging(tokenizer: PreTrainedTokenizerBase, ds: datasets.Dataset, max
     return Encoded({"input_ids": _ragged(ids_rows), "labels": _ragged(labels)})
 
 
-def encode_sentence_pairs(tokenizer: PreTrainedTokenizerBase, ds: datasets.Dataset,
-                          max_length: int) -> Encoded:
+def encode_sentence_pairs(tokenizer: PreTrainedTokenizerBase, ds: datasets.Dataset, max_length: int) -> Encoded:
     """Premise/hypothesis -> one ``[CLS] p [SEP] h [SEP]`` sequence (segment ids kept) and its label."""
-    enc = tokenizer(_col(ds, "premise"), _col(ds, "hypothesis"), truncation=True, max_length=max_length,
-                    return_token_type_ids=True)
+    enc = tokenizer(
+        _col(ds, "premise"), _col(ds, "hypothesis"), truncation=True, max_length=max_length, return_token_type_ids=True
+    )
     ragged = {"input_ids": _ragged(enc["input_ids"])}
     if "token_type_ids" in enc:
         ragged["token_type_ids"] = _ragged(enc["token_type_ids"])
@@ -217,7 +221,10 @@ def encode_sentence_pairs(tokenizer: PreTrainedTokenizerBase, ds: datasets.Datas
 
 
 ENCODERS: dict[str, Callable[[PreTrainedTokenizerBase, datasets.Dataset, int], Encoded]] = {
-    "parallel": encode_parallel, "pos": encode_tagging, "ner": encode_tagging, "nli": encode_sentence_pairs,
+    "parallel": encode_parallel,
+    "pos": encode_tagging,
+    "ner": encode_tagging,
+    "nli": encode_sentence_pairs,
 }
 
 
@@ -242,11 +249,9 @@ def dataset_fingerprint(ds: datasets.Dataset) -> str:
     return ds._fingerprint
 
 
-def encode_cached(kind: str, tokenizer: PreTrainedTokenizerBase, ds: datasets.Dataset,
-                  max_length: int) -> Encoded:
+def encode_cached(kind: str, tokenizer: PreTrainedTokenizerBase, ds: datasets.Dataset, max_length: int) -> Encoded:
     """``ENCODERS[kind]`` applied once per (tokenizer, dataset, max length); later calls load it."""
-    key = "-".join([kind, tokenizer_fingerprint(tokenizer), dataset_fingerprint(ds), str(max_length),
-                    FORMAT_VERSION])
+    key = "-".join([kind, tokenizer_fingerprint(tokenizer), dataset_fingerprint(ds), str(max_length), FORMAT_VERSION])
     if key in _MEMORY:
         return _MEMORY[key]
     path = cache_dir("tokenised") / key
@@ -257,8 +262,7 @@ def encode_cached(kind: str, tokenizer: PreTrainedTokenizerBase, ds: datasets.Da
         return built
 
     if path.is_dir():
-        encoded = load_healing(path, lambda: Encoded.load(path),
-                               lambda err: heal_entry(path, err, build))
+        encoded = load_healing(path, lambda: Encoded.load(path), lambda err: heal_entry(path, err, build))
     else:
         encoded = build()
     _MEMORY[key] = encoded
@@ -270,7 +274,7 @@ def pad(rows: Sequence[np.ndarray], value: int) -> torch.Tensor:
     """Right-pad int rows to the longest into a [B, T] int64 tensor."""
     out = np.full((len(rows), max((len(r) for r in rows), default=0)), value, dtype=np.int64)
     for i, r in enumerate(rows):
-        out[i, :len(r)] = r
+        out[i, : len(r)] = r
     return torch.from_numpy(out)
 
 
@@ -287,8 +291,9 @@ def collate(encoded: Encoded, indices: Sequence[int], pad_id: int) -> dict[str, 
     return batch
 
 
-def collate_parallel(encoded: Encoded | Sequence[tuple[Encoded, int]], indices: Sequence[int] | None,
-                     pad_id: int) -> dict[str, torch.Tensor]:
+def collate_parallel(
+    encoded: Encoded | Sequence[tuple[Encoded, int]], indices: Sequence[int] | None, pad_id: int
+) -> dict[str, torch.Tensor]:
     """N sources followed by their N translations in one padded batch (one encoder call per step).
 
     ``encoded`` is one language's pairs with ``indices`` into them, or (``indices=None``) a sequence of
@@ -301,13 +306,16 @@ def collate_parallel(encoded: Encoded | Sequence[tuple[Encoded, int]], indices: 
     lengths = torch.as_tensor([len(r) for r in rows])
     batch = {"input_ids": ids, "attention_mask": (torch.arange(ids.shape[1]) < lengths[:, None]).long()}
     if all("src_word_start" in part.ragged for part, _ in pairs):
-        batch["word_start"] = pad([part.row("src_word_start", i) for part, i in pairs]
-                                  + [part.row("tgt_word_start", i) for part, i in pairs], 0)
+        batch["word_start"] = pad(
+            [part.row("src_word_start", i) for part, i in pairs] + [part.row("tgt_word_start", i) for part, i in pairs],
+            0,
+        )
     return batch
 
 
-def bucketed_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator,
-                     pool_batches: int = 50) -> list[np.ndarray]:
+def bucketed_batches(
+    lengths: np.ndarray, batch_size: int, rng: np.random.Generator, pool_batches: int = 50
+) -> list[np.ndarray]:
     """Training batches of similar length in random order.
 
     Shuffle, cut into pools of ``pool_batches`` batches, sort each pool by length, split into batches,
@@ -316,9 +324,9 @@ def bucketed_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Genera
     order = rng.permutation(len(lengths))
     batches = []
     for start in range(0, len(order), batch_size * pool_batches):
-        pool = order[start:start + batch_size * pool_batches]
+        pool = order[start : start + batch_size * pool_batches]
         pool = pool[np.argsort(lengths[pool], kind="stable")]
-        batches.extend(pool[i:i + batch_size] for i in range(0, len(pool), batch_size))
+        batches.extend(pool[i : i + batch_size] for i in range(0, len(pool), batch_size))
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
@@ -328,8 +336,7 @@ def token_budget_batches(lengths: np.ndarray, max_tokens: int, max_rows: int = 5
     start = 0
     while start < len(order):
         end = start + 1
-        while (end < len(order) and end - start < max_rows
-               and (end - start + 1) * lengths[order[end]] <= max_tokens):
+        while end < len(order) and end - start < max_rows and (end - start + 1) * lengths[order[end]] <= max_tokens:
             end += 1
         yield order[start:end]
         start = end

@@ -90,7 +90,6 @@ def select_device(prefer: str = "auto", threads: int | None = None) -> DeviceSet
     return DeviceSetup(torch.device("cpu"), None, False, n)
 
 
-
 def adam(params, lr: float) -> torch.optim.Adam:
     """Plain Adam (no weight decay), in its fused kernel: ~7x faster steps than the default on CPU."""
     params = list(params)

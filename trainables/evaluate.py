@@ -73,8 +73,9 @@ def span_f1(predicted: Iterable[Sequence[str]], gold: Iterable[Sequence[str]]) -
 
 
 @torch.inference_mode()
-def predict(model: TaskModel, encoded: Encoded, setup: DeviceSetup, pad_id: int,
-            max_tokens: int = 16384) -> list[np.ndarray]:
+def predict(
+    model: TaskModel, encoded: Encoded, setup: DeviceSetup, pad_id: int, max_tokens: int = 16384
+) -> list[np.ndarray]:
     """Predicted label ids per example: one per labelled word (tokens) or a single one (NLI)."""
     was_training = model.training
     model.eval()
@@ -83,8 +84,11 @@ def predict(model: TaskModel, encoded: Encoded, setup: DeviceSetup, pad_id: int,
     for rows in token_budget_batches(encoded.lengths("input_ids"), max_tokens):
         batch = collate(encoded, rows, pad_id)
         with setup.autocast():
-            logits = model(setup.to_device(batch["input_ids"]), setup.to_device(batch["attention_mask"]),
-                           setup.to_device(batch["token_type_ids"]) if "token_type_ids" in batch else None)
+            logits = model(
+                setup.to_device(batch["input_ids"]),
+                setup.to_device(batch["attention_mask"]),
+                setup.to_device(batch["token_type_ids"]) if "token_type_ids" in batch else None,
+            )
         best = logits.argmax(-1).cpu().numpy()
         if token_task:
             keep = batch["labels"].numpy() != IGNORE
@@ -92,16 +96,15 @@ def predict(model: TaskModel, encoded: Encoded, setup: DeviceSetup, pad_id: int,
                 out[row] = best[j][keep[j]]
         else:
             for j, row in enumerate(rows):
-                out[row] = best[j:j + 1]
+                out[row] = best[j : j + 1]
     model.train(was_training)
     return out
 
 
 def gold_labels(encoded: Encoded, task: str) -> list[np.ndarray]:
     if task in TOKEN_TASKS:
-        return [labels[labels != IGNORE] for labels in
-                (encoded.row("labels", i) for i in range(len(encoded)))]
-    return [encoded.scalars["label"][i:i + 1] for i in range(len(encoded))]
+        return [labels[labels != IGNORE] for labels in (encoded.row("labels", i) for i in range(len(encoded)))]
+    return [encoded.scalars["label"][i : i + 1] for i in range(len(encoded))]
 
 
 def score(task: str, predicted: Sequence[np.ndarray], gold: Sequence[np.ndarray]) -> float:
@@ -114,8 +117,9 @@ def score(task: str, predicted: Sequence[np.ndarray], gold: Sequence[np.ndarray]
     return accuracy(np.concatenate(predicted), np.concatenate(gold))
 
 
-def evaluate_languages(model: TaskModel, test_sets: Mapping[str, Encoded], setup: DeviceSetup,
-                       pad_id: int, max_tokens: int = 16384) -> dict[str, float]:
+def evaluate_languages(
+    model: TaskModel, test_sets: Mapping[str, Encoded], setup: DeviceSetup, pad_id: int, max_tokens: int = 16384
+) -> dict[str, float]:
     """Score per language, all languages batched together."""
     langs = list(test_sets)
     merged = concat([test_sets[lang] for lang in langs])

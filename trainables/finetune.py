@@ -40,8 +40,7 @@ def load_encoder(model_path: str, task: str | None = None) -> PreTrainedModel:
         config = AutoConfig.from_pretrained(model_path, local_files_only=True)
         pooler = task is not None and task not in TOKEN_TASKS and config.model_type in POOLER_MODEL_TYPES
         try:
-            return AutoModel.from_pretrained(model_path, config=config, add_pooling_layer=pooler,
-                                             local_files_only=True)
+            return AutoModel.from_pretrained(model_path, config=config, add_pooling_layer=pooler, local_files_only=True)
         except TypeError:  # architectures without a pooler option
             return AutoModel.from_pretrained(model_path, config=config, local_files_only=True)
     finally:
@@ -90,8 +89,9 @@ class TaskModel(nn.Module):
         head = TokenClassificationHead if task in TOKEN_TASKS or self.uses_pooler else SentencePairHead
         self.head = head(config.hidden_size, len(LABELS[task]), dropout)
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                token_type_ids: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor | None = None
+    ) -> torch.Tensor:
         inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
         if token_type_ids is not None and getattr(self.encoder.config, "type_vocab_size", 1) > 1:
             inputs["token_type_ids"] = token_type_ids
@@ -101,15 +101,16 @@ class TaskModel(nn.Module):
     def loss(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         logits = self(batch["input_ids"], batch["attention_mask"], batch.get("token_type_ids"))
         if self.task in TOKEN_TASKS:
-            return nn.functional.cross_entropy(logits.flatten(0, 1).float(), batch["labels"].flatten(),
-                                               ignore_index=IGNORE)
+            return nn.functional.cross_entropy(
+                logits.flatten(0, 1).float(), batch["labels"].flatten(), ignore_index=IGNORE
+            )
         return nn.functional.cross_entropy(logits.float(), batch["label"])
 
 
-def finetune_optimizer(params, lr: float, total_steps: int,
-                       warmup: float) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
+def finetune_optimizer(
+    params, lr: float, total_steps: int, warmup: float
+) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
     """A fresh Adam with linear decay to zero after ``warmup`` (a fraction) of the steps, as the paper."""
     optimizer = adam(params, lr)
     warmup_steps = int(round(warmup * total_steps))
     return optimizer, get_linear_schedule_with_warmup(optimizer, warmup_steps, max(total_steps, 1))
-

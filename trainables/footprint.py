@@ -51,16 +51,22 @@ def encoder_config(world: str, model: str):
         from trainables.tinyworld.pretrain import EncoderSpec
 
         spec = EncoderSpec()
-        return BertConfig(vocab_size=spec.vocab_size, hidden_size=spec.hidden, num_hidden_layers=spec.layers,
-                          num_attention_heads=spec.heads, intermediate_size=spec.intermediate,
-                          max_position_embeddings=max(128, spec.max_length * 2))
+        return BertConfig(
+            vocab_size=spec.vocab_size,
+            hidden_size=spec.hidden,
+            num_hidden_layers=spec.layers,
+            num_attention_heads=spec.heads,
+            intermediate_size=spec.intermediate,
+            max_position_embeddings=max(128, spec.max_length * 2),
+        )
     from trainables.real.models import architecture_config
 
     return architecture_config(model)
 
 
-def checkpoint_size(config, task: str, *, realign: bool = True, joint: bool = False,
-                    proj_dim: int = 128) -> CheckpointSize:
+def checkpoint_size(
+    config, task: str, *, realign: bool = True, joint: bool = False, proj_dim: int = 128
+) -> CheckpointSize:
     """The checkpoint of a trial of ``task`` on the encoder ``config`` (``encoder_config``); ``realign``:
     it has a projection head, ``joint``: fine-tuning also trains that head."""
     import torch
@@ -78,5 +84,4 @@ def checkpoint_size(config, task: str, *, realign: bool = True, joint: bool = Fa
         head = ProjectionHead(config.hidden_size, proj_dim) if realign else None
     model_params = sum(p.numel() for p in task_model.parameters())
     head_params = sum(p.numel() for p in head.parameters()) if head is not None else 0
-    return CheckpointSize(parameters=model_params + head_params,
-                          trained=model_params + (head_params if joint else 0))
+    return CheckpointSize(parameters=model_params + head_params, trained=model_params + (head_params if joint else 0))

@@ -24,8 +24,9 @@ def _mean(values: list[float]) -> float:
     return math.fsum(values) / len(values) if values else math.nan
 
 
-def aggregate(scores: Mapping[str, float], subset: Iterable[str], model: str,
-              sweep_pool: Collection[str] = ()) -> dict[str, float]:
+def aggregate(
+    scores: Mapping[str, float], subset: Iterable[str], model: str, sweep_pool: Collection[str] = ()
+) -> dict[str, float]:
     """Every aggregate of per-language ``scores`` (canonical codes) for a trial of ``model`` realigning
     on ``subset``, in a sweep whose trials may realign on ``sweep_pool`` (empty = every realignable
     language, as for a trial outside a sweep)."""

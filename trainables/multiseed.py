@@ -36,8 +36,9 @@ from spaces.vocab import AGGREGATES
 SEEDS_FILE = "seeds.json"
 
 
-def run_seeds(trial: TrialConfig, report=None, resume_from: Path | None = None, world=None,
-              checkpoints: bool = True) -> dict:
+def run_seeds(
+    trial: TrialConfig, report=None, resume_from: Path | None = None, world=None, checkpoints: bool = True
+) -> dict:
     """``run_trial`` once per seed of ``trial.seed_list``; returns (and reports last) ``combine``'s result."""
     from trainables.trial import STATE_FILE, run_trial
 
@@ -49,20 +50,30 @@ def run_seeds(trial: TrialConfig, report=None, resume_from: Path | None = None, 
         offset = sum(int(done[s]["epoch"]) for s in done)
         last = seed == seeds[-1]
 
-        def forward(metrics: dict, checkpoint: Path | None, seed: int = seed, offset: int = offset,
-                    last: bool = last) -> None:
+        def forward(
+            metrics: dict, checkpoint: Path | None, seed: int = seed, offset: int = offset, last: bool = last
+        ) -> None:
             finished = {**done, seed: metrics} if metrics["phase"] == "final" else done
             if last and metrics["phase"] == "final":
                 return  # the combined result is reported instead, below
             if checkpoint is not None:
                 _save(Path(checkpoint), trial, finished)
-            report({**metrics, "seed": seed, "n_seeds": len(finished), "epoch": offset + metrics["epoch"],
-                    "phase": "epoch" if metrics["phase"] == "final" else metrics["phase"]}, checkpoint)
+            report(
+                {
+                    **metrics,
+                    "seed": seed,
+                    "n_seeds": len(finished),
+                    "epoch": offset + metrics["epoch"],
+                    "phase": "epoch" if metrics["phase"] == "final" else metrics["phase"],
+                },
+                checkpoint,
+            )
 
         single = replace(trial, seed=seed, seeds=())
         start = resume_from if seed == resume_seed and (Path(resume_from) / STATE_FILE).exists() else None
-        done[seed] = run_trial(single, forward if report is not None else None, resume_from=start, world=world,
-                               checkpoints=checkpoints)
+        done[seed] = run_trial(
+            single, forward if report is not None else None, resume_from=start, world=world, checkpoints=checkpoints
+        )
     result = combine(trial, done)
     if report is not None:
         if not checkpoints:
@@ -91,8 +102,11 @@ def combine(trial: TrialConfig, per_seed: dict[int, dict]) -> dict:
         finite = [v for v in values if math.isfinite(v)]
         out[f"{name}_sd"] = float(np.std(finite, ddof=1)) if len(finite) > 1 else math.nan
     first = runs[0]
-    out |= {key: value for key, value in first.items()
-            if key not in out and not key.startswith(("score/", "time/")) and key != "realign_loss"}
+    out |= {
+        key: value
+        for key, value in first.items()
+        if key not in out and not key.startswith(("score/", "time/")) and key != "realign_loss"
+    }
     out["realign_loss"] = _mean([run.get("realign_loss", math.nan) for run in runs])
     for key in sorted({k for run in runs for k in run if k.startswith("time/")}):
         out[key] = round(sum(run.get(key, 0.0) for run in runs), 3)

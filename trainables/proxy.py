@@ -47,13 +47,31 @@ from spaces.vocab import MODEL_LABELS, REAL_MODELS, TASKS
 from trainables.published.data import Run, check_model, check_task, result_metrics
 from trainables.published.replay import Measured, measured_subsets, measurement
 
-FEATURES = ("in_subset", "unseen_in_subset", "min_dist", "mean_dist", "same_family", "same_script",
-            "diversity", "n_families", "n_scripts", "log2_size", "joshi", "seen", "seen_fraction", "baseline",
-            # interactions: what a subset does for a target depends on whether the model saw the target
-            # (leave-one-strategy-out, mean over the 6 model x task: MAE per language 2.19 -> 2.06 points,
-            # MAE of unseen_lrl 1.90 -> 1.64, Spearman of unseen_lrl 0.79 -> 0.81)
-            "in_subset*baseline", "min_dist*unseen", "same_family*unseen", "same_script*unseen",
-            "log2_size*unseen", "mean_dist*baseline")
+FEATURES = (
+    "in_subset",
+    "unseen_in_subset",
+    "min_dist",
+    "mean_dist",
+    "same_family",
+    "same_script",
+    "diversity",
+    "n_families",
+    "n_scripts",
+    "log2_size",
+    "joshi",
+    "seen",
+    "seen_fraction",
+    "baseline",
+    # interactions: what a subset does for a target depends on whether the model saw the target
+    # (leave-one-strategy-out, mean over the 6 model x task: MAE per language 2.19 -> 2.06 points,
+    # MAE of unseen_lrl 1.90 -> 1.64, Spearman of unseen_lrl 0.79 -> 0.81)
+    "in_subset*baseline",
+    "min_dist*unseen",
+    "same_family*unseen",
+    "same_script*unseen",
+    "log2_size*unseen",
+    "mean_dist*baseline",
+)
 RIDGE_PENALTY = 1.0
 CV_METRICS = ("unseen_lrl", "all")
 
@@ -116,10 +134,28 @@ def features(model: str, languages: Sequence[str], keys: Sequence[str], baseline
     base = np.array([baseline[key] for key in keys], dtype=float)
     log2_size = math.log2(max(len(subset), 1))
     const = np.ones(len(keys))
-    columns = (inside, inside * unseen, min_dist, mean_dist, same_family, same_script, diversity * const,
-               len(families) * const, len(scripts) * const, log2_size * const, joshi, seen, seen_fraction * const,
-               base, inside * base, min_dist * unseen, same_family * unseen, same_script * unseen,
-               log2_size * unseen, mean_dist * base)
+    columns = (
+        inside,
+        inside * unseen,
+        min_dist,
+        mean_dist,
+        same_family,
+        same_script,
+        diversity * const,
+        len(families) * const,
+        len(scripts) * const,
+        log2_size * const,
+        joshi,
+        seen,
+        seen_fraction * const,
+        base,
+        inside * base,
+        min_dist * unseen,
+        same_family * unseen,
+        same_script * unseen,
+        log2_size * unseen,
+        mean_dist * base,
+    )
     out = np.column_stack(columns)
     return out
 
@@ -148,8 +184,11 @@ def realignable(languages: Iterable[str]) -> tuple[str, ...]:
     codes = tuple(sorted(catalog.resolve(languages)))
     outside = [c for c in codes if not catalog.get(c).realignable]
     if outside:
-        raise ConfigError("languages", f"{', '.join(outside)} cannot be realignment languages (no parallel data)",
-                          catalog.realignment_pool())
+        raise ConfigError(
+            "languages",
+            f"{', '.join(outside)} cannot be realignment languages (no parallel data)",
+            catalog.realignment_pool(),
+        )
     return codes
 
 
@@ -167,14 +206,21 @@ def predict_scores(model: str, task: str, languages: Sequence[str], ridge: Ridge
     return {**base, **{key: base[key] + float(delta) for key, delta in zip(keys, change, strict=True)}}
 
 
-def predict(model: str, task: str, languages: Iterable[str], targets: Iterable[str] = (),
-            sweep_pool: Iterable[str] = ()) -> dict[str, float]:
+def predict(
+    model: str, task: str, languages: Iterable[str], targets: Iterable[str] = (), sweep_pool: Iterable[str] = ()
+) -> dict[str, float]:
     """The result schema (``score/<code>``, aggregates, ``bench/...``) predicted for any subset of the 65
     (``sweep_pool`` fixes the ``heldout`` group, see ``trainables.metrics.aggregate``)."""
     model, task = check_model(model), check_task(task)
     codes = realignable(languages)
-    return result_metrics(predict_scores(model, task, codes), task, codes,
-                          load_catalog().resolve(targets, "targets"), model=model, sweep_pool=tuple(sweep_pool))
+    return result_metrics(
+        predict_scores(model, task, codes),
+        task,
+        codes,
+        load_catalog().resolve(targets, "targets"),
+        model=model,
+        sweep_pool=tuple(sweep_pool),
+    )
 
 
 # ---------------------------------------------------------------- leave-one-strategy-out validation
@@ -241,26 +287,45 @@ def cross_validate(model: str, task: str, runs: Sequence[Run] | None = None) -> 
             sub = subsets[i]
             rows = np.flatnonzero(row_subset == i)
             keys = [where[r][1] for r in rows]
-            predicted = dict(zip(keys, (base[k] + d for k, d in zip(keys, ridge.predict(x[rows]), strict=True)),
-                                 strict=True))
+            predicted = dict(
+                zip(keys, (base[k] + d for k, d in zip(keys, ridge.predict(x[rows]), strict=True)), strict=True)
+            )
             naive = {k: base[k] + mean_change for k in keys}
             measured = {k: sub.scores[k] for k in keys}
             errors.extend(abs(predicted[k] - measured[k]) for k in keys)
             naive_errors.extend(abs(naive[k] - measured[k]) for k in keys)
-            folds.append(FoldPrediction(strategy, sub.languages, *(_cv_aggregates(scores, task, sub.languages, model)
-                                                                   for scores in (predicted, measured, naive))))
+            folds.append(
+                FoldPrediction(
+                    strategy,
+                    sub.languages,
+                    *(_cv_aggregates(scores, task, sub.languages, model) for scores in (predicted, measured, naive)),
+                )
+            )
     mae, mae_naive, rho, rho_naive = {}, {}, {}, {}
     for metric in CV_METRICS:
-        triples = [(f.predicted[metric], f.measured[metric], f.naive[metric]) for f in folds
-                   if not math.isnan(f.measured[metric])]
+        triples = [
+            (f.predicted[metric], f.measured[metric], f.naive[metric])
+            for f in folds
+            if not math.isnan(f.measured[metric])
+        ]
         pred, meas, nai = (np.array(col) for col in zip(*triples, strict=True))
         mae[metric], mae_naive[metric] = float(np.abs(pred - meas).mean()), float(np.abs(nai - meas).mean())
         rho[metric] = float(stats.spearmanr(pred, meas).statistic)
         rho_naive[metric] = float(stats.spearmanr(nai, meas).statistic)
-    return CVResult(model=model, task=task, n_strategies=len({f.strategy for f in folds}),
-                    n_subsets=len({f.languages for f in folds}), n_rows=len(errors),
-                    mae_language=float(np.mean(errors)), mae_language_naive=float(np.mean(naive_errors)),
-                    mae=mae, mae_naive=mae_naive, spearman=rho, spearman_naive=rho_naive, folds=tuple(folds))
+    return CVResult(
+        model=model,
+        task=task,
+        n_strategies=len({f.strategy for f in folds}),
+        n_subsets=len({f.languages for f in folds}),
+        n_rows=len(errors),
+        mae_language=float(np.mean(errors)),
+        mae_language_naive=float(np.mean(naive_errors)),
+        mae=mae,
+        mae_naive=mae_naive,
+        spearman=rho,
+        spearman_naive=rho_naive,
+        folds=tuple(folds),
+    )
 
 
 def _cv_aggregates(scores: Mapping[str, float], task: str, languages: Sequence[str], model: str) -> dict[str, float]:
@@ -277,9 +342,11 @@ def cross_validate_all(model: str | None = None, task: str | None = None) -> lis
 
 def cv_markdown(results: Sequence[CVResult]) -> str:
     """The README table: proxy vs naive (baseline + mean change), scores in points (x100)."""
-    lines = ["| model | task | strategies | subsets | MAE per language | MAE unseen_lrl | Spearman unseen_lrl "
-             "| MAE all | Spearman all |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| model | task | strategies | subsets | MAE per language | MAE unseen_lrl | Spearman unseen_lrl "
+        "| MAE all | Spearman all |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in results:
         lines.append(
             f"| {MODEL_LABELS.get(r.model, r.model)} | {r.task} | {r.n_strategies} | {r.n_subsets} | "
@@ -287,8 +354,11 @@ def cv_markdown(results: Sequence[CVResult]) -> str:
             f"{100 * r.mae['unseen_lrl']:.2f} ({100 * r.mae_naive['unseen_lrl']:.2f}) | "
             f"{r.spearman['unseen_lrl']:.2f} ({r.spearman_naive['unseen_lrl']:.2f}) | "
             f"{100 * r.mae['all']:.2f} ({100 * r.mae_naive['all']:.2f}) | "
-            f"{r.spearman['all']:.2f} ({r.spearman_naive['all']:.2f}) |")
+            f"{r.spearman['all']:.2f} ({r.spearman_naive['all']:.2f}) |"
+        )
     lines.append("")
-    lines.append("Leave-one-strategy-out: every subset a held-out strategy ran is out of training. Proxy (naive "
-                 "reference = baseline + mean change); MAE in points (x100), Spearman over held-out subsets.")
+    lines.append(
+        "Leave-one-strategy-out: every subset a held-out strategy ran is out of training. Proxy (naive "
+        "reference = baseline + mean change); MAE in points (x100), Spearman over held-out subsets."
+    )
     return "\n".join(lines) + "\n"

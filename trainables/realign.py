@@ -35,8 +35,7 @@ from torch import nn
 from spaces.vocab import POOLING
 
 
-def content_mask(input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                 special_ids: Iterable[int]) -> torch.Tensor:
+def content_mask(input_ids: torch.Tensor, attention_mask: torch.Tensor, special_ids: Iterable[int]) -> torch.Tensor:
     """1 where a position holds a real subword: attended to and not [CLS]/[SEP]/<s>/</s>/[PAD]/...
 
     Derived from the ids (not a tokenizer-produced special-tokens mask) so it holds for cached
@@ -89,8 +88,9 @@ def contrastive_loss(src: torch.Tensor, tgt: torch.Tensor, temperature: float = 
     return F.cross_entropy(logits, targets)
 
 
-def encoder_layer_states(encoder: nn.Module, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                         layer: int = -1) -> torch.Tensor:
+def encoder_layer_states(
+    encoder: nn.Module, input_ids: torch.Tensor, attention_mask: torch.Tensor, layer: int = -1
+) -> torch.Tensor:
     """Hidden states [B, T, d] of ``layer`` (0 = embeddings, -1 = last encoder layer, -2 = the paper's).
 
     Asks the encoder for every layer only when a non-final layer is wanted: the common case costs no
@@ -101,8 +101,11 @@ def encoder_layer_states(encoder: nn.Module, input_ids: torch.Tensor, attention_
     if not 0 <= index <= n_layers:
         from spaces.errors import ConfigError
 
-        raise ConfigError("realign.layer", f"layer {layer} does not exist in a {n_layers}-layer encoder",
-                          [*range(-(n_layers + 1), n_layers + 1)])
+        raise ConfigError(
+            "realign.layer",
+            f"layer {layer} does not exist in a {n_layers}-layer encoder",
+            [*range(-(n_layers + 1), n_layers + 1)],
+        )
     if index == n_layers:
         return encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
     out = encoder(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
@@ -117,9 +120,17 @@ class Realigner(nn.Module):
     ``word_start`` [2N, T] (1 at each word's first subword) is needed unless ``pooling="mean"``.
     """
 
-    def __init__(self, encoder: nn.Module, special_ids: Iterable[int], *, proj_dim: int = 128,
-                 temperature: float = 0.1, layer: int = -1, length_groups: int = 1,
-                 pooling: str = "mean") -> None:
+    def __init__(
+        self,
+        encoder: nn.Module,
+        special_ids: Iterable[int],
+        *,
+        proj_dim: int = 128,
+        temperature: float = 0.1,
+        layer: int = -1,
+        length_groups: int = 1,
+        pooling: str = "mean",
+    ) -> None:
         super().__init__()
         if pooling not in POOLING:
             from spaces.errors import ConfigError
@@ -133,8 +144,9 @@ class Realigner(nn.Module):
         self.length_groups = length_groups
         self.pooling = pooling
 
-    def pooling_mask(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                     word_start: torch.Tensor | None) -> torch.Tensor:
+    def pooling_mask(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, word_start: torch.Tensor | None
+    ) -> torch.Tensor:
         """The positions a sentence vector averages: real subwords, or each word's first subword."""
         if self.pooling == "mean":
             return content_mask(input_ids, attention_mask, self.special_ids)
@@ -145,14 +157,16 @@ class Realigner(nn.Module):
         n_words = word_start.sum(dim=1, keepdim=True)
         return attention_mask.bool() & (torch.arange(input_ids.shape[1], device=input_ids.device) < n_words)
 
-    def pooled(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-               word_start: torch.Tensor | None = None) -> torch.Tensor:
+    def pooled(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, word_start: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """Pooled layer-L states [B, d] of one padded batch."""
         hidden = encoder_layer_states(self.encoder, input_ids, attention_mask, self.layer)
         return mean_pool(hidden, self.pooling_mask(input_ids, attention_mask, word_start))
 
-    def embed(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-              word_start: torch.Tensor | None = None) -> torch.Tensor:
+    def embed(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, word_start: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """Projected sentence embeddings [B, p].
 
         With ``length_groups`` > 1 the batch is encoded in that many length-sorted slices, each cut to
@@ -175,8 +189,9 @@ class Realigner(nn.Module):
         inverse[order] = torch.arange(len(order), device=order.device)
         return self.head(pooled[inverse])
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                word_start: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, word_start: torch.Tensor | None = None
+    ) -> torch.Tensor:
         if input_ids.shape[0] % 2:
             raise ValueError("a realignment batch holds N sources then N translations (even size)")
         z = self.embed(input_ids, attention_mask, word_start)

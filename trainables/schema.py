@@ -19,5 +19,4 @@ def task_features(task: str) -> Features:
     names = list(LABELS[task])
     if task in TOKEN_TASKS:
         return Features({"tokens": List(Value("string")), "tags": List(ClassLabel(names=names))})
-    return Features({"premise": Value("string"), "hypothesis": Value("string"),
-                     "label": ClassLabel(names=names)})
+    return Features({"premise": Value("string"), "hypothesis": Value("string"), "label": ClassLabel(names=names)})

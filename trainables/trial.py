@@ -60,7 +60,7 @@ class Progress:
     metrics: dict = field(default_factory=dict)  # last reported metrics
 
     def record_loss(self, loss: float) -> None:
-        self.recent_losses = [*self.recent_losses[-(LOSS_WINDOW - 1):], loss]
+        self.recent_losses = [*self.recent_losses[-(LOSS_WINDOW - 1) :], loss]
 
     @property
     def realign_loss(self) -> float:
@@ -100,8 +100,9 @@ def load_trial_data(trial: TrialConfig, world) -> TrialData:
     parallel = {}
     for lang in _subset(trial):
         if lang not in available:
-            raise ConfigError("languages", f"world {trial.world!r} has no parallel data for {lang!r}",
-                              sorted(available))
+            raise ConfigError(
+                "languages", f"world {trial.world!r} has no parallel data for {lang!r}", sorted(available)
+            )
         pairs = encode_cached("parallel", tok, world.parallel(lang), r.max_length).head(r.pairs_per_language)
         if len(pairs) == 0:
             raise ConfigError("languages", f"no parallel pairs for {lang!r}")
@@ -112,8 +113,10 @@ def load_trial_data(trial: TrialConfig, world) -> TrialData:
     for lang in targets:
         if lang not in known:
             raise ConfigError("targets", f"no {trial.task} test set for {lang!r}", sorted(known))
-    tests = {lang: encode_cached(trial.task, tok, world.task(trial.task, lang, "test"), f.eval_max_length)
-             for lang in targets}
+    tests = {
+        lang: encode_cached(trial.task, tok, world.task(trial.task, lang, "test"), f.eval_max_length)
+        for lang in targets
+    }
     benchmarks = target_benchmarks(world, trial.task, targets)
     bench_tests = {}
     for lang, names in benchmarks.items():
@@ -153,8 +156,9 @@ class TrialRun:
 
     def __init__(self, trial: TrialConfig, world, setup: DeviceSetup) -> None:
         if trial.finetune.epochs < 1:
-            raise ConfigError("finetune.epochs", f"{trial.finetune.epochs} epochs leave nothing to evaluate",
-                              ["an integer >= 1"])
+            raise ConfigError(
+                "finetune.epochs", f"{trial.finetune.epochs} epochs leave nothing to evaluate", ["an integer >= 1"]
+            )
         self.trial, self.world, self.setup = trial, world, setup
         tok = world.tokenizer()
         self.pad_id = tok.pad_token_id if tok.pad_token_id is not None else 0
@@ -163,10 +167,19 @@ class TrialRun:
         encoder = load_encoder(world.model_path(), trial.task)
         self.model = TaskModel(encoder, trial.task).to(setup.device)
         r = trial.realign
-        self.realigner = (Realigner(encoder, tok.all_special_ids, proj_dim=r.proj_dim,
-                                    temperature=r.temperature, layer=r.layer, pooling=r.pooling,
-                                    length_groups=1 if setup.is_cuda else 2).to(setup.device)
-                          if r.mode != "none" else None)
+        self.realigner = (
+            Realigner(
+                encoder,
+                tok.all_special_ids,
+                proj_dim=r.proj_dim,
+                temperature=r.temperature,
+                layer=r.layer,
+                pooling=r.pooling,
+                length_groups=1 if setup.is_cuda else 2,
+            ).to(setup.device)
+            if r.mode != "none"
+            else None
+        )
         self.progress = Progress()
         self.finetune_opt = self.schedule = None
         self.steps_run = {"realign": 0, "finetune": 0}  # executed by this process (not restored)
@@ -209,8 +222,9 @@ class TrialRun:
 
     def realign_batch(self, step: int) -> dict[str, torch.Tensor]:
         """``realign_pairs(step)`` as one padded batch: N sources, then their N translations."""
-        return collate_parallel([(self.data.parallel[lang], i) for lang, i in self.realign_pairs(step)], None,
-                                self.pad_id)
+        return collate_parallel(
+            [(self.data.parallel[lang], i) for lang, i in self.realign_pairs(step)], None, self.pad_id
+        )
 
     def realign_loss(self, step: int) -> torch.Tensor:
         """The loss of realignment step ``step`` on ``realign_batch(step)``."""
@@ -226,8 +240,9 @@ class TrialRun:
         torch.manual_seed(self.trial.seed * 1000 + PHASE_SEED["dropout"])
         for step in range(self.progress.realign_step, r.steps):
             loss = self.realign_loss(step)
-            _require_finite(loss, f"realignment loss at step {step}", f"realign.lr={r.lr:g}, "
-                            f"realign.temperature={r.temperature:g}")
+            _require_finite(
+                loss, f"realignment loss at step {step}", f"realign.lr={r.lr:g}, realign.temperature={r.temperature:g}"
+            )
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -247,7 +262,8 @@ class TrialRun:
         if self.trial.realign.mode == "joint":
             params += list(self.realigner.head.parameters())
         self.finetune_opt, self.schedule = finetune_optimizer(
-            params, f.lr, f.epochs * self.batches_per_epoch(), f.warmup)
+            params, f.lr, f.epochs * self.batches_per_epoch(), f.warmup
+        )
 
     def finetune_epoch(self, epoch: int) -> None:
         f, joint = self.trial.finetune, self.trial.realign.mode == "joint"
@@ -266,9 +282,11 @@ class TrialRun:
                 self.progress.record_loss(float(realign.detach()))
                 self.progress.realign_step += 1
                 self.steps_run["realign"] += 1
-            _require_finite(loss, f"fine-tuning loss at epoch {epoch}, step {self.progress.finetune_step}",
-                            f"finetune.lr={f.lr:g}" + (f", realign.joint_coef={self.trial.realign.joint_coef:g}"
-                                                       if joint else ""))
+            _require_finite(
+                loss,
+                f"fine-tuning loss at epoch {epoch}, step {self.progress.finetune_step}",
+                f"finetune.lr={f.lr:g}" + (f", realign.joint_coef={self.trial.realign.joint_coef:g}" if joint else ""),
+            )
             self.finetune_opt.zero_grad(set_to_none=True)
             loss.backward()
             self.finetune_opt.step()
@@ -291,17 +309,22 @@ class TrialRun:
             out |= aggregate(languages, subset, self.trial.model, self.trial.sweep_pool)
         out |= benchmark_metrics(scores or {}, self.data.benchmarks)
         out |= {
-            "n_languages": len(subset), "n_pairs": self.data.n_pairs, "phase": self.progress.phase,
-            "epoch": self.progress.epoch, "realign_loss": self.progress.realign_loss,
-            "realign_steps": self.progress.realign_step, "finetune_steps": self.progress.finetune_step,
+            "n_languages": len(subset),
+            "n_pairs": self.data.n_pairs,
+            "phase": self.progress.phase,
+            "epoch": self.progress.epoch,
+            "realign_loss": self.progress.realign_loss,
+            "realign_steps": self.progress.realign_step,
+            "finetune_steps": self.progress.finetune_step,
         }
         return out
 
     def evaluate(self) -> dict[str, float]:
         # CPU: small batches stay in cache (4k tokens measured fastest); GPU: fill the device
         max_tokens = 32768 if self.setup.is_cuda else 4096
-        return evaluate_languages(self.model, self.data.tests | self.data.bench_tests, self.setup, self.pad_id,
-                                  max_tokens)
+        return evaluate_languages(
+            self.model, self.data.tests | self.data.bench_tests, self.setup, self.pad_id, max_tokens
+        )
 
     # ------------------------------------------------------------------------------- checkpoints
     def save(self, directory: Path, optimizer: bool = True) -> None:
@@ -311,10 +334,12 @@ class TrialRun:
         the real stack Adam's two moments are twice the size of the weights."""
         directory.mkdir(parents=True, exist_ok=True)
         keep_optimizer = optimizer and self.finetune_opt is not None
-        state = {"model": self.model.state_dict(),
-                 "projection": self.realigner.head.state_dict() if self.realigner else None,
-                 "optimizer": self.finetune_opt.state_dict() if keep_optimizer else None,
-                 "schedule": self.schedule.state_dict() if keep_optimizer else None}
+        state = {
+            "model": self.model.state_dict(),
+            "projection": self.realigner.head.state_dict() if self.realigner else None,
+            "optimizer": self.finetune_opt.state_dict() if keep_optimizer else None,
+            "schedule": self.schedule.state_dict() if keep_optimizer else None,
+        }
         meta = {"trial": self.trial.to_dict(), "progress": asdict(self.progress)}
         try:
             torch.save(state, directory / WEIGHTS_FILE)
@@ -330,8 +355,7 @@ class TrialRun:
         try:
             meta = json.loads((Path(directory) / STATE_FILE).read_text())
             checkpointed = TrialConfig.from_dict(meta["trial"])
-            state = torch.load(Path(directory) / WEIGHTS_FILE, map_location=self.setup.device,
-                               weights_only=True)
+            state = torch.load(Path(directory) / WEIGHTS_FILE, map_location=self.setup.device, weights_only=True)
         except (OSError, ValueError, KeyError, TypeError, EOFError, RuntimeError, pickle.UnpicklingError) as err:
             raise UnreadableCheckpoint(f"{directory}: {type(err).__name__}: {err}") from err
         if checkpointed != self.trial:
@@ -346,8 +370,13 @@ class TrialRun:
             self.schedule.load_state_dict(state["schedule"])
 
 
-def run_trial(trial: TrialConfig, report: Report | None = None, resume_from: Path | None = None,
-              world=None, checkpoints: bool = True) -> dict:
+def run_trial(
+    trial: TrialConfig,
+    report: Report | None = None,
+    resume_from: Path | None = None,
+    world=None,
+    checkpoints: bool = True,
+) -> dict:
     """Run one trial to the end and return its final metrics (see module docstring for reports); a
     trial with several ``seeds`` runs once per seed (``trainables.multiseed.run_seeds``).
 
@@ -369,8 +398,7 @@ def run_trial(trial: TrialConfig, report: Report | None = None, resume_from: Pat
     run = TrialRun(trial, world, setup)
     if resume_from is not None:
         run.restore(Path(resume_from))
-    timings = {"time/setup": time.perf_counter() - started, "time/realign": 0.0,
-               "time/finetune": 0.0, "time/eval": 0.0}
+    timings = {"time/setup": time.perf_counter() - started, "time/realign": 0.0, "time/finetune": 0.0, "time/eval": 0.0}
 
     def send(metrics: dict) -> dict:
         if report is not None and not checkpoints:
@@ -427,8 +455,11 @@ def _canonical(trial: TrialConfig, catalog) -> TrialConfig:
     """Languages and targets as canonical catalog codes, whatever alias the config used."""
     from dataclasses import replace
 
-    return replace(trial, languages=tuple(catalog.resolve(trial.languages, "languages")),
-                   targets=tuple(catalog.resolve(trial.targets, "targets")))
+    return replace(
+        trial,
+        languages=tuple(catalog.resolve(trial.languages, "languages")),
+        targets=tuple(catalog.resolve(trial.targets, "targets")),
+    )
 
 
 class UnreadableCheckpoint(Exception):
@@ -457,5 +488,7 @@ def _require_finite(loss: torch.Tensor, where: str, hparams: str) -> None:
     sweep's console line and report show; the sweep goes on with other trials.
     """
     if not bool(torch.isfinite(loss.detach())):
-        raise TrialDiverged(f"{where} is {float(loss.detach())} ({hparams}): the trial diverged; "
-                            "try a lower learning rate or a higher temperature")
+        raise TrialDiverged(
+            f"{where} is {float(loss.detach())} ({hparams}): the trial diverged; "
+            "try a lower learning rate or a higher temperature"
+        )

@@ -18,8 +18,20 @@ from collections.abc import Sequence
 from spaces.errors import CacheEntryError, ConfigError
 
 # One module per command (search.cli.<module>), in the order the commands appear in --help.
-COMMANDS = ("select", "diversity", "paper_subsets", "world", "trial", "run", "resume", "report", "check",
-            "compare", "cache", "study")
+COMMANDS = (
+    "select",
+    "diversity",
+    "paper_subsets",
+    "world",
+    "trial",
+    "run",
+    "resume",
+    "report",
+    "check",
+    "compare",
+    "cache",
+    "study",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,6 +67,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         run_dir = getattr(args, "run_dir", None)
         full = as_disk_full(err, run_dir or ".")
-        print(disk_full_paragraph(args.command, full, run_dir) if full is not None
-              else unexpected_paragraph(args.command, err, run_dir), file=sys.stderr)
+        print(
+            disk_full_paragraph(args.command, full, run_dir)
+            if full is not None
+            else unexpected_paragraph(args.command, err, run_dir),
+            file=sys.stderr,
+        )
         return 1

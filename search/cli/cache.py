@@ -10,19 +10,28 @@ from spaces.formats import format_bytes
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    cache = subparsers.add_parser("cache", help="list or clear cached worlds and tokenised data",
-                                  description="The cache ($REALIGN_SEARCH_CACHE, default the user cache dir) holds "
-                                              "the tiny world, tokenised data, the real stack's corpora and "
-                                              "weights, and damaged entries moved aside. Everything in it is "
-                                              "rebuilt when next needed.")
+    cache = subparsers.add_parser(
+        "cache",
+        help="list or clear cached worlds and tokenised data",
+        description="The cache ($REALIGN_SEARCH_CACHE, default the user cache dir) holds "
+        "the tiny world, tokenised data, the real stack's corpora and "
+        "weights, and damaged entries moved aside. Everything in it is "
+        "rebuilt when next needed.",
+    )
     sub = cache.add_subparsers(dest="cache_command", required=True, metavar="ACTION")
     info = command(sub, "info", _info, help="list what is cached and its size")
     info.add_argument("--json", action="store_true", help="print the entries as JSON")
-    clear = command(sub, "clear", _clear, help="remove cached entries (everything, unless a flag narrows it)",
-                    description="Remove cached entries; they are rebuilt when next needed. Without a "
-                                "flag: everything in the cache.")
-    clear.add_argument("--world", action="store_true",
-                       help="only the tiny world and cached model weights (tinyworld/, real/models/)")
+    clear = command(
+        sub,
+        "clear",
+        _clear,
+        help="remove cached entries (everything, unless a flag narrows it)",
+        description="Remove cached entries; they are rebuilt when next needed. Without a "
+        "flag: everything in the cache.",
+    )
+    clear.add_argument(
+        "--world", action="store_true", help="only the tiny world and cached model weights (tinyworld/, real/models/)"
+    )
     clear.add_argument("--tokenised", action="store_true", help="only the tokenised data (tokenised/)")
 
 
@@ -38,8 +47,10 @@ def _info(args: argparse.Namespace) -> int:
     for area in dict.fromkeys(r.area for r in rows):
         mine = [r for r in rows if r.area == area]
         count = f"{len(mine)} entr{'y' if len(mine) == 1 else 'ies'}"
-        print(f"{area}/  {format_bytes(sum(r.bytes for r in mine))} in {count}"
-              f"  -- {AREAS.get(area, 'not made by realign-search')}")
+        print(
+            f"{area}/  {format_bytes(sum(r.bytes for r in mine))} in {count}"
+            f"  -- {AREAS.get(area, 'not made by realign-search')}"
+        )
         for r in mine if area != "tokenised" else []:
             if r.name:
                 print(f"  {r.name:<48} {format_bytes(r.bytes):>10}  {r.files} files")

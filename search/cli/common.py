@@ -13,8 +13,9 @@ from spaces.errors import ConfigError
 from spaces.formats import fmt_number, json_safe
 
 
-def command(subparsers: argparse._SubParsersAction, name: str, run: Callable[[argparse.Namespace], int],
-            **kwargs: Any) -> argparse.ArgumentParser:
+def command(
+    subparsers: argparse._SubParsersAction, name: str, run: Callable[[argparse.Namespace], int], **kwargs: Any
+) -> argparse.ArgumentParser:
     """Add command ``name`` (``help``, ``description`` ... as for ``add_parser``) that calls ``run(args)``."""
     parser = subparsers.add_parser(name, **kwargs)
     parser.set_defaults(func=run)
@@ -52,18 +53,28 @@ def language_table(codes: Sequence[str]) -> list[str]:
     rows = [header]
     for code in codes:
         lang = catalog.get(code)
-        rows.append((lang.code, lang.iso3, lang.name, lang.family, lang.script, str(lang.joshi),
-                     "seen" if lang.seen_mbert else "unseen", "seen" if lang.seen_xlmr else "unseen",
-                     lang.parallel or "-"))
+        rows.append(
+            (
+                lang.code,
+                lang.iso3,
+                lang.name,
+                lang.family,
+                lang.script,
+                str(lang.joshi),
+                "seen" if lang.seen_mbert else "unseen",
+                "seen" if lang.seen_xlmr else "unseen",
+                lang.parallel or "-",
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-             for row in rows]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return lines
 
 
 def diversity_summary(report: DiversityReport) -> list[str]:
     """The diversity report of a subset in four lines."""
+
     def fmt(value: float | None) -> str:
         return fmt_number(value, ".4f", missing="-")
 

@@ -8,11 +8,19 @@ from search.cli.common import codes_from_flags, command, diversity_summary, lang
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    div = command(subparsers, "diversity", run, help="report how diverse any language subset is",
-                  description="Typological diversity of a language subset; accepts paper codes, ISO 639-3 and "
-                              "aliases.")
-    div.add_argument("languages", nargs="+", metavar="LANG",
-                     help="language codes (paper code, ISO 639-3 or alias; commas also separate)")
+    div = command(
+        subparsers,
+        "diversity",
+        run,
+        help="report how diverse any language subset is",
+        description="Typological diversity of a language subset; accepts paper codes, ISO 639-3 and aliases.",
+    )
+    div.add_argument(
+        "languages",
+        nargs="+",
+        metavar="LANG",
+        help="language codes (paper code, ISO 639-3 or alias; commas also separate)",
+    )
     div.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 

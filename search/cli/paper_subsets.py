@@ -11,14 +11,19 @@ from spaces.formats import fmt_number
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     pap = command(
-        subparsers, "paper-subsets", run,
+        subparsers,
+        "paper-subsets",
+        run,
         help="list the paper's own subsets (paper:<name>) and where they contradict their names",
         description="Every list the paper realigned on, as the paper:<name> strategies of `select` and of "
-                    "search spaces, with the sizes and seeds it ran and whether a list contradicts its own "
-                    "name by its own criterion; --overlap compares our computed heuristics with them.")
-    pap.add_argument("--overlap", action="store_true",
-                     help="our computed heuristic on the full pool vs the paper's list: shared languages and "
-                          "the criterion of each")
+        "search spaces, with the sizes and seeds it ran and whether a list contradicts its own "
+        "name by its own criterion; --overlap compares our computed heuristics with them.",
+    )
+    pap.add_argument(
+        "--overlap",
+        action="store_true",
+        help="our computed heuristic on the full pool vs the paper's list: shared languages and the criterion of each",
+    )
     pap.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
@@ -60,9 +65,17 @@ def listing_rows() -> list[dict]:
 
     rows: dict[tuple[str, int], dict] = {}
     for plist in paper_lists():
-        row = rows.setdefault((plist.strategy, plist.size), {
-            "strategy": PREFIX + plist.strategy, "size": plist.size, "folder": plist.folder, "seeds": [],
-            "ran": len(plist.ran), "flags": list(name_checks()[plist.folder])})
+        row = rows.setdefault(
+            (plist.strategy, plist.size),
+            {
+                "strategy": PREFIX + plist.strategy,
+                "size": plist.size,
+                "folder": plist.folder,
+                "seeds": [],
+                "ran": len(plist.ran),
+                "flags": list(name_checks()[plist.folder]),
+            },
+        )
         if plist.seed is not None:
             row["seeds"].append(plist.seed)
     return list(rows.values())
@@ -80,9 +93,15 @@ def overlap_rows() -> list[dict]:
         if plist.strategy not in STRATEGIES or rule is None or rule.maximise is None:
             continue
         ours = select(plist.strategy, plist.size)
-        rows.append({"strategy": plist.strategy, "size": plist.size,
-                     "shared": len(set(ours) & set(plist.languages)),
-                     "criterion": "scripts" if rule.kind == "scripts" else _goal_text(rule.kind),
-                     "paper": criterion_value(rule.kind, plist.languages), "ours": criterion_value(rule.kind, ours),
-                     "paper's flags": "contradicts its name" if name_checks()[plist.folder] else ""})
+        rows.append(
+            {
+                "strategy": plist.strategy,
+                "size": plist.size,
+                "shared": len(set(ours) & set(plist.languages)),
+                "criterion": "scripts" if rule.kind == "scripts" else _goal_text(rule.kind),
+                "paper": criterion_value(rule.kind, plist.languages),
+                "ours": criterion_value(rule.kind, ours),
+                "paper's flags": "contradicts its name" if name_checks()[plist.folder] else "",
+            }
+        )
     return rows

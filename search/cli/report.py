@@ -14,8 +14,13 @@ if TYPE_CHECKING:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    report = command(subparsers, "report", run, help="Pareto front, plots and JSON of a sweep",
-                     description="Write report.md, report.json, front.png and heatmap.png for the sweep in RUN_DIR.")
+    report = command(
+        subparsers,
+        "report",
+        run,
+        help="Pareto front, plots and JSON of a sweep",
+        description="Write report.md, report.json, front.png and heatmap.png for the sweep in RUN_DIR.",
+    )
     report.add_argument("run_dir", metavar="RUN_DIR")
     report.add_argument("--out", help="output folder (default: RUN_DIR/report)")
 
@@ -45,11 +50,14 @@ def finish(results, run_dir: str, write: bool) -> int:
 
 def print_summary(report: Report, files: ReportFiles) -> None:
     metric = report.objectives[0].metric
-    front = ", ".join(f"{int(t.metrics.get('n_languages', len(t.languages)))}:{t.value(metric):.4g}"
-                      for t in report.front)
+    front = ", ".join(
+        f"{int(t.metrics.get('n_languages', len(t.languages)))}:{t.value(metric):.4g}" for t in report.front
+    )
     hv = f"; hypervolume {report.hypervolume:.4g}" if report.hypervolume is not None else ""
-    print(f"Pareto front (n_languages:{metric}): {front or '(empty)'}{hv}; "
-          f"{len(report.failed)} failed trial(s)")
-    plots = (f"plots {files.front_png.name}, {files.heatmap_png.name}" if files.front_png is not None
-             else "no plots: pip install 'realign-search[plots]'")
+    print(f"Pareto front (n_languages:{metric}): {front or '(empty)'}{hv}; {len(report.failed)} failed trial(s)")
+    plots = (
+        f"plots {files.front_png.name}, {files.heatmap_png.name}"
+        if files.front_png is not None
+        else "no plots: pip install 'realign-search[plots]'"
+    )
     print(f"report: {files.markdown} ({plots}; JSON {files.json.name})")

@@ -11,13 +11,21 @@ from search.cli.report import finish
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     resume = command(
-        subparsers, "resume", run, help="continue an interrupted sweep: finished trials are kept, not re-run",
-        description="Restore the sweep in RUN_DIR (Ray's experiment state and the Optuna study) and finish it.")
+        subparsers,
+        "resume",
+        run,
+        help="continue an interrupted sweep: finished trials are kept, not re-run",
+        description="Restore the sweep in RUN_DIR (Ray's experiment state and the Optuna study) and finish it.",
+    )
     resume.add_argument("run_dir", metavar="RUN_DIR")
-    resume.add_argument("--address",
-                        help="Ray cluster to resume on (default: where the sweep ran; 'local' = a local Ray)")
-    resume.add_argument("--restart-errored", action="store_true",
-                        help="run failed trials again from scratch (default: they stay failed)")
+    resume.add_argument(
+        "--address", help="Ray cluster to resume on (default: where the sweep ran; 'local' = a local Ray)"
+    )
+    resume.add_argument(
+        "--restart-errored",
+        action="store_true",
+        help="run failed trials again from scratch (default: they stay failed)",
+    )
     resume.add_argument("--no-report", action="store_true", help="skip writing the report at the end")
 
 

@@ -22,13 +22,19 @@ from spaces.errors import ConfigError
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     run_ = command(
-        subparsers, "run", run, help="run a multi-objective subset + hyperparameter sweep (Ray Tune + Optuna)",
+        subparsers,
+        "run",
+        run,
+        help="run a multi-objective subset + hyperparameter sweep (Ray Tune + Optuna)",
         description="Run a sweep. Without CONFIG, the embedded tiny-world default (about 10 minutes on 2 CPUs). "
-                    "Prints one line per finished trial and, at the end, writes RUN_DIR/report/.")
+        "Prints one line per finished trial and, at the end, writes RUN_DIR/report/.",
+    )
     run_.add_argument("config", nargs="?", metavar="CONFIG.toml", help="search space (default: embedded)")
     run_.add_argument("--address", help="join a running Ray cluster (HOST:PORT, ray://HOST:PORT or auto)")
-    run_.add_argument("--storage-path", help="where run folders go: a local folder or s3:// / gs:// URI "
-                      "(default: search.storage_path)")
+    run_.add_argument(
+        "--storage-path",
+        help="where run folders go: a local folder or s3:// / gs:// URI (default: search.storage_path)",
+    )
     run_.add_argument("--name", help="run folder name (default: experiment.name, timestamped if taken)")
     run_.add_argument("--num-samples", type=int, help="number of trials (default: search.num_samples)")
     run_.add_argument("--no-report", action="store_true", help="skip writing the report at the end")
@@ -65,11 +71,21 @@ def run(args: argparse.Namespace) -> int:
     args.run_dir = target.run_dir  # where search.cli logs an unexpected error from here on
     for warning in target.warnings:
         print(f"realign-search run: warning: {warning}", file=sys.stderr, flush=True)
-    print(f"realign-search run: {cfg.search.num_samples} trials of {cfg.experiment.trainable!r} "
-          f"({cfg.search.sampler}, objectives {', '.join(map(str, cfg.search.objectives))}) -> {target.run_dir}",
-          flush=True)
-    overrides = {k: v for k, v in (("num_samples", args.num_samples), ("storage_path", args.storage_path),
-                                   ("name", args.name), ("address", args.address)) if v is not None}
+    print(
+        f"realign-search run: {cfg.search.num_samples} trials of {cfg.experiment.trainable!r} "
+        f"({cfg.search.sampler}, objectives {', '.join(map(str, cfg.search.objectives))}) -> {target.run_dir}",
+        flush=True,
+    )
+    overrides = {
+        k: v
+        for k, v in (
+            ("num_samples", args.num_samples),
+            ("storage_path", args.storage_path),
+            ("name", args.name),
+            ("address", args.address),
+        )
+        if v is not None
+    }
     try:
         results = run_sweep(cfg, target, source_toml=source_text(args.config), overrides=overrides)
     except KeyboardInterrupt:

@@ -21,17 +21,24 @@ from spaces.trial_config import TrialConfig, read_trial_file
 # encoder needs ~1e-3 to learn anything in a few hundred steps (measured: PoS en 0.26 at 2e-5 vs 1.00 at
 # 1e-3; unseen-LRL 0.31 without realignment, 0.39 with 200 realignment steps at 1e-3, on 6 languages).
 DEFAULT_TRIAL: dict[str, Any] = {
-    "languages": ["hi", "swh_Latn"], "world": "tiny", "model": "tiny", "task": "pos",
+    "languages": ["hi", "swh_Latn"],
+    "world": "tiny",
+    "model": "tiny",
+    "task": "pos",
 }
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = command(
-        subparsers, "trial", run, help="run one realignment trial outside Ray and print its metrics",
+        subparsers,
+        "trial",
+        run,
+        help="run one realignment trial outside Ray and print its metrics",
         description="Realign on a language subset, fine-tune on English, evaluate every target language. "
-                    "FILE is TOML or JSON: top-level TrialConfig keys (languages, world, model, task, seed, seeds, "
-                    "targets, sweep_pool) plus [realign] and [finetune] sections. Without FILE: a small default trial "
-                    "on the tiny world.")
+        "FILE is TOML or JSON: top-level TrialConfig keys (languages, world, model, task, seed, seeds, "
+        "targets, sweep_pool) plus [realign] and [finetune] sections. Without FILE: a small default trial "
+        "on the tiny world.",
+    )
     parser.add_argument("--config", metavar="FILE", type=Path, help="trial config (.toml or .json)")
     parser.add_argument("--json", action="store_true", help="print the final metrics as JSON")
 
@@ -45,8 +52,7 @@ def _progress(metrics: dict, _checkpoint: Path | None) -> None:
     if metrics["phase"] == "realigned":
         line = f"realigned: {metrics['realign_steps']} steps, loss {metrics['realign_loss']:.3f}"
     else:
-        line = (f"epoch {metrics['epoch']}: unseen_lrl {metrics['unseen_lrl']:.4f}, "
-                f"all {metrics['all']:.4f}")
+        line = f"epoch {metrics['epoch']}: unseen_lrl {metrics['unseen_lrl']:.4f}, all {metrics['all']:.4f}"
     print(line, file=sys.stderr, flush=True)
 
 
@@ -62,8 +68,9 @@ def format_table(metrics: dict, trial: TrialConfig) -> str:
     lines = [f"{'language':<10} {'name':<22} {'joshi':>5} {'realigned':>9} {METRIC[trial.task]:>9}"]
     for code in sorted(scores, key=lambda c: (-(scores[c] if not math.isnan(scores[c]) else -1), c)):
         lang = catalog.get(code)
-        lines.append(f"{code:<10} {lang.name[:22]:<22} {lang.joshi:>5} {'yes' if code in chosen else '':>9} "
-                     f"{scores[code]:>9.4f}")
+        lines.append(
+            f"{code:<10} {lang.name[:22]:<22} {lang.joshi:>5} {'yes' if code in chosen else '':>9} {scores[code]:>9.4f}"
+        )
     lines.append("")
     lines += [f"{name:<17} {metrics[name]:.4f}" for name in OBJECTIVE_GROUPS]
     lines.append("diagnostics (depend on the subset, never objectives):")

@@ -46,7 +46,8 @@ def _info(args: argparse.Namespace) -> int:
     summary = {k: world.manifest[k] for k in ("version", "seed", "build_seconds", "encoder", "sizes")}
     summary["path"] = str(world.path)
     summary["languages"] = {
-        "pretraining": len(world.pretraining_languages()), "parallel": len(world.parallel_languages()),
+        "pretraining": len(world.pretraining_languages()),
+        "parallel": len(world.parallel_languages()),
         "tasks": len(world.task_languages("pos")),
     }
     print(json.dumps(summary, indent=2))

@@ -30,9 +30,17 @@ EXPERIMENT_CHECKPOINT_PERIOD_S = "0"
 ASHA_MAX_T = 100  # epochs: more than any trial runs, so ASHA's last rung never cuts a finishing trial
 
 
-def run(cfg: SearchConfig, target: RunTarget, space: SearchSpace, *, save: Callable[[], None],
-        trainable: Callable[[dict], Any] | None = None, num_cpus: int | None = None, verbose: int = 1,
-        progress: bool = True):
+def run(
+    cfg: SearchConfig,
+    target: RunTarget,
+    space: SearchSpace,
+    *,
+    save: Callable[[], None],
+    trainable: Callable[[dict], Any] | None = None,
+    num_cpus: int | None = None,
+    verbose: int = 1,
+    progress: bool = True,
+):
     """Start Ray, build the Tuner, ``save()`` the run files, run every trial; Ray's ``ResultGrid``."""
     from search.disk_full import guard_ray
     from search.run_files import discard_unstarted
@@ -42,8 +50,14 @@ def run(cfg: SearchConfig, target: RunTarget, space: SearchSpace, *, save: Calla
     start_ray(target.address, num_cpus=num_cpus)
     guard_ray()
     try:
-        tuner = build_tuner(cfg, target, space=space, trainable=trainable,
-                            callbacks=sweep_callbacks(cfg, space, progress), verbose=verbose)
+        tuner = build_tuner(
+            cfg,
+            target,
+            space=space,
+            trainable=trainable,
+            callbacks=sweep_callbacks(cfg, space, progress),
+            verbose=verbose,
+        )
         save()
     except BaseException:
         discard_unstarted(target.run_dir)
@@ -51,9 +65,16 @@ def run(cfg: SearchConfig, target: RunTarget, space: SearchSpace, *, save: Calla
     return fit(tuner, cfg, target.run_dir)
 
 
-def resume(run_dir: str, cfg: SearchConfig, space: SearchSpace, *, address: str | None = None,
-           restart_errored: bool = False, trainable: Callable[[dict], Any] | None = None,
-           num_cpus: int | None = None):
+def resume(
+    run_dir: str,
+    cfg: SearchConfig,
+    space: SearchSpace,
+    *,
+    address: str | None = None,
+    restart_errored: bool = False,
+    trainable: Callable[[dict], Any] | None = None,
+    num_cpus: int | None = None,
+):
     """Restore the Tuner of ``run_dir`` and finish its sweep; Ray's ``ResultGrid``."""
     from ray import tune
 
@@ -118,8 +139,14 @@ def make_scheduler(cfg: SearchConfig):
     from ray.tune.schedulers import ASHAScheduler
 
     mode = next((o.mode for o in cfg.search.objectives if o.metric == asha.metric), "max")
-    return ASHAScheduler(time_attr="epoch", metric=asha.metric, mode=mode, grace_period=asha.grace_period,
-                         reduction_factor=asha.reduction_factor, max_t=ASHA_MAX_T)
+    return ASHAScheduler(
+        time_attr="epoch",
+        metric=asha.metric,
+        mode=mode,
+        grace_period=asha.grace_period,
+        reduction_factor=asha.reduction_factor,
+        max_t=ASHA_MAX_T,
+    )
 
 
 def make_trainable(cfg: SearchConfig, space: SearchSpace, trainable: Callable[[dict], Any] | None = None):
@@ -170,8 +197,7 @@ def start_ray(address: str | None, num_cpus: int | None = None) -> None:
     if ray.is_initialized():
         return
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
-    quiet = dict(include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING,
-                 configure_logging=True)
+    quiet = dict(include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING, configure_logging=True)
     try:
         if address and address != "local":
             ray.init(address=address, **quiet)
@@ -193,10 +219,14 @@ def make_reporter(cfg: SearchConfig, max_report_frequency_s: int = 30):
     from ray.tune import CLIReporter
 
     metrics = cfg.search.metrics
-    return CLIReporter(metric_columns=metrics + [m for m in ("n_languages",) if m not in metrics],
-                       parameter_columns={"subset/strategy": "strategy", "subset/size": "size"},
-                       max_report_frequency=max_report_frequency_s, max_progress_rows=10, max_error_rows=5,
-                       sort_by_metric=False)
+    return CLIReporter(
+        metric_columns=metrics + [m for m in ("n_languages",) if m not in metrics],
+        parameter_columns={"subset/strategy": "strategy", "subset/size": "size"},
+        max_report_frequency=max_report_frequency_s,
+        max_progress_rows=10,
+        max_error_rows=5,
+        sort_by_metric=False,
+    )
 
 
 def short_trial_dirname(trial: Any) -> str:
@@ -204,8 +234,15 @@ def short_trial_dirname(trial: Any) -> str:
     return f"trial_{trial.trial_id}"
 
 
-def build_tuner(cfg: SearchConfig, target: RunTarget, *, space: SearchSpace,
-                trainable: Callable[[dict], Any] | None = None, callbacks: list | None = None, verbose: int = 1):
+def build_tuner(
+    cfg: SearchConfig,
+    target: RunTarget,
+    *,
+    space: SearchSpace,
+    trainable: Callable[[dict], Any] | None = None,
+    callbacks: list | None = None,
+    verbose: int = 1,
+):
     from ray import tune
 
     quiet_output()

@@ -52,8 +52,9 @@ def parse_search_config(data: Mapping[str, Any] | None, source: str = "<dict>") 
     finetune = param_space("finetune", FinetuneParams, data.get("finetune"), experiment)
     subset = _parse_subset(data.get("subset"), realign)
     search = _parse_search(data.get("search"))
-    return SearchConfig(experiment=experiment, subset=subset, realign=realign, finetune=finetune,
-                        search=search, source=source)
+    return SearchConfig(
+        experiment=experiment, subset=subset, realign=realign, finetune=finetune, search=search, source=source
+    )
 
 
 # ----------------------------------------------------------------------------------- [realign], [finetune]
@@ -64,11 +65,15 @@ def param_space(section: str, params_cls: type, data: Any, experiment: Experimen
     defaults = replace(params_cls(), **unset_defaults(experiment.model, experiment.task)[section])
     checks = rules(params_cls)
     known_keys(section, data, list(checks))
-    return ParamSpace(section=section, params=tuple(
-        _param(section, name, checks[name], data[name], getattr(defaults, name)) if name in data
-        else Fixed(name=f"{section}/{name}", value=getattr(defaults, name), preferred=getattr(defaults, name))
-        for name in checks
-    ))
+    return ParamSpace(
+        section=section,
+        params=tuple(
+            _param(section, name, checks[name], data[name], getattr(defaults, name))
+            if name in data
+            else Fixed(name=f"{section}/{name}", value=getattr(defaults, name), preferred=getattr(defaults, name))
+            for name in checks
+        ),
+    )
 
 
 def _param(section: str, field_name: str, rule: Rule, raw: Any, preferred: Any) -> Domain:
@@ -106,10 +111,15 @@ def _range(where: str, name: str, rule: Rule, data: Mapping[str, Any], preferred
     step = data.get("step")
     integer = rule.kind is int
     if step is not None:
-        if isinstance(step, bool) or not isinstance(step, (int, float)) or step <= 0 \
-                or (integer and not isinstance(step, int)):
-            raise ConfigError(f"{where}.step", f"expected a positive {'integer' if integer else 'number'},"
-                              f" got {step!r}")
+        if (
+            isinstance(step, bool)
+            or not isinstance(step, (int, float))
+            or step <= 0
+            or (integer and not isinstance(step, int))
+        ):
+            raise ConfigError(
+                f"{where}.step", f"expected a positive {'integer' if integer else 'number'}, got {step!r}"
+            )
         if log:
             raise ConfigError(f"{where}.step", "Optuna cannot combine log=true with a step; drop one")
         k = (high - low) / step
@@ -125,8 +135,11 @@ def _parse_experiment(data: Any) -> ExperimentConfig:
     given = read("experiment", ExperimentConfig, data)
     name = given.get("name", ExperimentConfig.name)
     if not NAME.match(name):
-        raise ConfigError("experiment.name", f"{name!r} is not usable as a folder name",
-                          ["letters, digits, '.', '_', '-' (not first)"])
+        raise ConfigError(
+            "experiment.name",
+            f"{name!r} is not usable as a folder name",
+            ["letters, digits, '.', '_', '-' (not first)"],
+        )
     out = ExperimentConfig(**given)
     model = canonical_model(out.model)
     if out.trainable == "realign" and out.world == "tiny":
@@ -134,16 +147,24 @@ def _parse_experiment(data: Any) -> ExperimentConfig:
     else:  # the real stack, and the published/proxy fidelities, know only the paper's two encoders
         allowed_models = (*REAL_MODELS, *MODEL_ALIASES)
     if model not in allowed_models:
-        raise ConfigError("experiment.model", f"{model!r} is not available for trainable={out.trainable!r}, "
-                          f"world={out.world!r}", allowed_models)
+        raise ConfigError(
+            "experiment.model",
+            f"{model!r} is not available for trainable={out.trainable!r}, world={out.world!r}",
+            allowed_models,
+        )
     seeds, seed = out.seeds, out.seed
     if len(set(seeds)) != len(seeds):
         raise ConfigError("experiment.seeds", f"duplicate seeds in {list(seeds)}")
     if seeds and "seed" in given and seed != seeds[0]:
-        raise ConfigError("experiment.seed", f"seed = {seed} disagrees with seeds = {list(seeds)}; give only "
-                          "seeds (a trial runs every seed; subset repair uses the first)", [seeds[0]])
-    return replace(out, model=model, seed=seeds[0] if seeds else seed,
-                   targets=_codes("experiment.targets", out.targets))
+        raise ConfigError(
+            "experiment.seed",
+            f"seed = {seed} disagrees with seeds = {list(seeds)}; give only "
+            "seeds (a trial runs every seed; subset repair uses the first)",
+            [seeds[0]],
+        )
+    return replace(
+        out, model=model, seed=seeds[0] if seeds else seed, targets=_codes("experiment.targets", out.targets)
+    )
 
 
 def _codes(where: str, codes: tuple[str, ...]) -> tuple[str, ...]:
@@ -166,8 +187,11 @@ def _parse_pool(raw: Any) -> str | tuple[str, ...]:
 
 
 def _parse_subset(data: Any, realign: ParamSpace) -> SubsetConfig:
-    given = read("subset", SubsetConfig, {k: v for k, v in table("subset", data).items() if k != "lists"}
-                 if isinstance(data, Mapping) else data)
+    given = read(
+        "subset",
+        SubsetConfig,
+        {k: v for k, v in table("subset", data).items() if k != "lists"} if isinstance(data, Mapping) else data,
+    )
     catalog = load_catalog()
     pool = _parse_pool(given.pop("pool", SubsetConfig.pool))
     pool_filter = parse_pool(pool, field="subset.pool")  # refuses unknown terms and empty filters
@@ -182,30 +206,44 @@ def _parse_subset(data: Any, realign: ParamSpace) -> SubsetConfig:
     pool_codes = pool_filter.languages()
     for code in must_include:
         if code not in pool_codes:
-            why = ("has no parallel data, so it cannot be realigned on" if code not in catalog.realignment_pool()
-                   else f"is not kept by the pool filter {pool_filter.describe()!r}")
+            why = (
+                "has no parallel data, so it cannot be realigned on"
+                if code not in catalog.realignment_pool()
+                else f"is not kept by the pool filter {pool_filter.describe()!r}"
+            )
             raise ConfigError("subset.must_include", f"{code!r} {why}", pool_codes)
         if code in must_exclude:
             raise ConfigError("subset.must_include", f"{code!r} is also in subset.must_exclude")
         if code in held_out:
-            raise ConfigError("subset.must_include", f"{code!r} is a held-out target (subset.held_out); "
-                              "held-out languages are never realigned on")
+            raise ConfigError(
+                "subset.must_include",
+                f"{code!r} is a held-out target (subset.held_out); held-out languages are never realigned on",
+            )
     max_given = given.pop("max_languages", None)
     subset = SubsetConfig(pool=pool, strategies=strategies, max_languages=0, **codes, **given)
     n_available = len(subset.available)
     if n_available == 0:
-        raise ConfigError("subset.pool", f"no language is left once must_exclude and held_out are removed "
-                          f"from pool {parse_pool(pool).describe()!r}")
+        raise ConfigError(
+            "subset.pool",
+            f"no language is left once must_exclude and held_out are removed from pool {parse_pool(pool).describe()!r}",
+        )
     max_languages = n_available if max_given is None else max_given
     if max_languages > n_available:
-        raise ConfigError("subset.max_languages", f"{max_languages} exceeds the {n_available} languages "
-                          "available (the pool minus must_exclude and held_out)", [f"1..{n_available}"])
+        raise ConfigError(
+            "subset.max_languages",
+            f"{max_languages} exceeds the {n_available} languages available (the pool minus must_exclude and held_out)",
+            [f"1..{n_available}"],
+        )
     if subset.min_languages > max_languages:
-        raise ConfigError("subset.min_languages", f"min_languages ({subset.min_languages}) is larger than "
-                          f"max_languages ({max_languages})", [f"1..{max_languages}"])
+        raise ConfigError(
+            "subset.min_languages",
+            f"min_languages ({subset.min_languages}) is larger than max_languages ({max_languages})",
+            [f"1..{max_languages}"],
+        )
     if len(must_include) > max_languages:
-        raise ConfigError("subset.must_include", f"{len(must_include)} required languages exceed "
-                          f"max_languages ({max_languages})")
+        raise ConfigError(
+            "subset.must_include", f"{len(must_include)} required languages exceed max_languages ({max_languages})"
+        )
     subset = replace(subset, max_languages=max_languages)
     subset = replace(subset, lists=_parse_lists(data.get("lists") if isinstance(data, Mapping) else None, subset))
     _check_strategies(subset)
@@ -216,10 +254,14 @@ def _parse_subset(data: Any, realign: ParamSpace) -> SubsetConfig:
 def _check_strategies(subset: SubsetConfig) -> None:
     for strategy in subset.strategies:
         if is_paper(strategy) and not subset.paper_options(strategy):
-            raise ConfigError("subset.strategies", f"no list the paper ran as {strategy} fits this space (at "
-                              f"sizes {', '.join(map(str, sizes(strategy)))}, inside the pool minus must_exclude "
-                              f"and held_out, with every must_include, within {subset.lower}..{subset.max_languages} "
-                              "languages)", [n for n in paper_names() if subset.paper_options(n)])
+            raise ConfigError(
+                "subset.strategies",
+                f"no list the paper ran as {strategy} fits this space (at "
+                f"sizes {', '.join(map(str, sizes(strategy)))}, inside the pool minus must_exclude "
+                f"and held_out, with every must_include, within {subset.lower}..{subset.max_languages} "
+                "languages)",
+                [n for n in paper_names() if subset.paper_options(n)],
+            )
 
 
 def _check_budget(subset: SubsetConfig, realign: ParamSpace) -> None:
@@ -229,21 +271,34 @@ def _check_budget(subset: SubsetConfig, realign: ParamSpace) -> None:
     if subset.lists:
         bad = [name for name, codes in subset.lists if len(codes) > subset.upper(ppl_high)]
         if bad:
-            raise ConfigError(f"subset.lists.{bad[0]}", f"{len(subset.named_list(bad[0]))} languages exceed "
-                              f"the {subset.upper(ppl_high)} that max_languages/max_pairs allow")
+            raise ConfigError(
+                f"subset.lists.{bad[0]}",
+                f"{len(subset.named_list(bad[0]))} languages exceed "
+                f"the {subset.upper(ppl_high)} that max_languages/max_pairs allow",
+            )
     if "all" in subset.strategies and subset.upper(ppl_high) < n_available:
-        raise ConfigError("subset.strategies", f"strategy 'all' realigns on all {n_available} available "
-                          f"languages but at most {subset.upper(ppl_high)} are allowed (max_languages/"
-                          "max_pairs); remove 'all' or widen the bounds",
-                          [s for s in subset.strategies if s != "all"])
+        raise ConfigError(
+            "subset.strategies",
+            f"strategy 'all' realigns on all {n_available} available "
+            f"languages but at most {subset.upper(ppl_high)} are allowed (max_languages/"
+            "max_pairs); remove 'all' or widen the bounds",
+            [s for s in subset.strategies if s != "all"],
+        )
     if subset.max_pairs:
         if ppl_low <= 0:
-            raise ConfigError("subset.max_pairs", "counting pairs needs a per-language count: set "
-                              "realign.pairs_per_language > 0 (fixed, choices or range)")
+            raise ConfigError(
+                "subset.max_pairs",
+                "counting pairs needs a per-language count: set "
+                "realign.pairs_per_language > 0 (fixed, choices or range)",
+            )
         if subset.upper(ppl_high) < subset.lower:
-            raise ConfigError("subset.max_pairs", f"{subset.max_pairs} pairs at up to {ppl_high} per "
-                              f"language allow only {subset.max_pairs // ppl_high} languages, fewer than "
-                              f"the {subset.lower} required", [f">= {subset.lower * ppl_high}"])
+            raise ConfigError(
+                "subset.max_pairs",
+                f"{subset.max_pairs} pairs at up to {ppl_high} per "
+                f"language allow only {subset.max_pairs // ppl_high} languages, fewer than "
+                f"the {subset.lower} required",
+                [f">= {subset.lower * ppl_high}"],
+            )
 
 
 def _parse_lists(raw: Any, subset: SubsetConfig) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -251,13 +306,16 @@ def _parse_lists(raw: Any, subset: SubsetConfig) -> tuple[tuple[str, tuple[str, 
     of them, as given: nothing is repaired), e.g. the paper's own subsets in the paper presets."""
     if subset.encoding != "lists":
         if raw:
-            raise ConfigError("subset.lists", f"lists are read only with encoding = \"lists\", not "
-                              f"{subset.encoding!r}", ["lists"])
+            raise ConfigError(
+                "subset.lists", f'lists are read only with encoding = "lists", not {subset.encoding!r}', ["lists"]
+            )
         return ()
     data = table("subset.lists", raw)
     if not data:
-        raise ConfigError("subset.lists", "encoding = \"lists\" needs at least one named list of languages, "
-                          "e.g. [subset.lists] mine = [\"de\", \"sw\"]")
+        raise ConfigError(
+            "subset.lists",
+            'encoding = "lists" needs at least one named list of languages, e.g. [subset.lists] mine = ["de", "sw"]',
+        )
     available = set(subset.available)
     order = {code: i for i, code in enumerate(subset.available)}
     seen: dict[frozenset[str], str] = {}
@@ -271,14 +329,18 @@ def _parse_lists(raw: Any, subset: SubsetConfig) -> tuple[tuple[str, tuple[str, 
             raise ConfigError(where, "a language appears twice")
         for code in codes:
             if code not in available:
-                raise ConfigError(where, f"{code!r} is not available in this search space (pool minus "
-                                  "must_exclude and held_out)", subset.available)
+                raise ConfigError(
+                    where,
+                    f"{code!r} is not available in this search space (pool minus must_exclude and held_out)",
+                    subset.available,
+                )
         missing = [code for code in subset.must_include if code not in codes]
         if missing:
             raise ConfigError(where, f"misses required languages {missing} (subset.must_include)")
         if not subset.lower <= len(codes) <= subset.max_languages:
-            raise ConfigError(where, f"{len(codes)} languages, outside the allowed sizes",
-                              [f"{subset.lower}..{subset.max_languages}"])
+            raise ConfigError(
+                where, f"{len(codes)} languages, outside the allowed sizes", [f"{subset.lower}..{subset.max_languages}"]
+            )
         key = frozenset(codes)
         if key in seen:
             raise ConfigError(where, f"the same subset as subset.lists.{seen[key]}")
@@ -308,9 +370,11 @@ def _parse_search(data: Any) -> SearchSettings:
         given["objectives"] = objectives
     settings = SearchSettings(**given, asha=_parse_asha(data.get("asha")))
     if settings.optuna_storage and not _RDB_URL.match(settings.optuna_storage):
-        raise ConfigError("search.optuna_storage", f"{settings.optuna_storage!r} is not an RDB URL",
-                          ['"" (in-memory)', "sqlite:///study.db", "postgresql://user@host/db",
-                           "mysql://user@host/db"])
+        raise ConfigError(
+            "search.optuna_storage",
+            f"{settings.optuna_storage!r} is not an RDB URL",
+            ['"" (in-memory)', "sqlite:///study.db", "postgresql://user@host/db", "mysql://user@host/db"],
+        )
     if not settings.storage_path:
         raise ConfigError("search.storage_path", "must not be empty", ["a local folder", "s3://...", "gs://..."])
     return settings

@@ -118,17 +118,26 @@ class SubsetConfig(_PlainDict):
     def paper_options(self, strategy: str) -> list[PaperList]:
         """The lists of paper strategy ``strategy`` that this space allows as they are: inside the
         available languages, holding every must_include, at a size within [lower, max_languages]."""
-        return [p for p in lists_of(strategy) if self.lower <= p.size <= self.max_languages
-                and p.fits(self.available, self.must_include)]
+        return [
+            p
+            for p in lists_of(strategy)
+            if self.lower <= p.size <= self.max_languages and p.fits(self.available, self.must_include)
+        ]
 
     @cached_property
     def choices(self) -> tuple[str, ...]:
         """What the strategy encoding samples as ``subset/strategy``: ``strategies``, plus the paper twin
         ``paper:<s>`` of every computed strategy ``s`` the paper ran with a list this space allows, so a
         warm start (or a sampled trial) can realign on the paper's exact list at the paper's sizes."""
-        twins = [PAPER_PREFIX + s for s in self.strategies
-                 if not is_paper(s) and s != "all" and PAPER_PREFIX + s in paper_names()
-                 and PAPER_PREFIX + s not in self.strategies and self.paper_options(PAPER_PREFIX + s)]
+        twins = [
+            PAPER_PREFIX + s
+            for s in self.strategies
+            if not is_paper(s)
+            and s != "all"
+            and PAPER_PREFIX + s in paper_names()
+            and PAPER_PREFIX + s not in self.strategies
+            and self.paper_options(PAPER_PREFIX + s)
+        ]
         return (*self.strategies, *twins)
 
 
@@ -147,8 +156,9 @@ class SearchSettings(_PlainDict):
     """How the sweep runs. ``objectives`` are parsed ``metric:mode`` pairs (see ``metrics``/``modes``)."""
 
     sampler: str = ruled("tpe", kind=str, allowed=SAMPLERS)
-    objectives: tuple[Objective, ...] = ruled((Objective("unseen_lrl", "max"), Objective("n_languages", "min")),
-                                              kind=str, many=True)
+    objectives: tuple[Objective, ...] = ruled(
+        (Objective("unseen_lrl", "max"), Objective("n_languages", "min")), kind=str, many=True
+    )
     num_samples: int = ruled(24, kind=int, bound=at_least(1))
     max_concurrent: int = ruled(2, kind=int, bound=at_least(1))
     warm_start: bool = ruled(True, kind=bool)
@@ -192,6 +202,10 @@ class SearchConfig:
         return [spec for spec in self.specs() if spec.sampled]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"experiment": self.experiment.to_dict(), "subset": self.subset.to_dict(),
-                "realign": self.realign.to_dict(), "finetune": self.finetune.to_dict(),
-                "search": self.search.to_dict()}
+        return {
+            "experiment": self.experiment.to_dict(),
+            "subset": self.subset.to_dict(),
+            "realign": self.realign.to_dict(),
+            "finetune": self.finetune.to_dict(),
+            "search": self.search.to_dict(),
+        }

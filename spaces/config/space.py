@@ -126,8 +126,11 @@ def resolve_trial(cfg: SearchConfig, sampled: Mapping[str, Any]) -> TrialConfig:
     hparams = {}
     for spec in cfg.specs():
         section, name = spec.name.split("/", 1)
-        hparams[spec.name] = rule(sections[section], name).check(f"{section}.{name}", flat[spec.name]) \
-            if spec.name in flat else spec.default()
+        hparams[spec.name] = (
+            rule(sections[section], name).check(f"{section}.{name}", flat[spec.name])
+            if spec.name in flat
+            else spec.default()
+        )
     if "languages" in flat:
         languages = _checked_languages(cfg, flat["languages"], {**flat, **hparams})
     else:
@@ -135,9 +138,18 @@ def resolve_trial(cfg: SearchConfig, sampled: Mapping[str, Any]) -> TrialConfig:
     realign = RealignParams(**{s.field_name: hparams[s.name] for s in cfg.realign.params})
     finetune = FinetuneParams(**{s.field_name: hparams[s.name] for s in cfg.finetune.params})
     exp = cfg.experiment
-    trial = TrialConfig(languages=tuple(languages), world=exp.world, model=exp.model, task=exp.task,
-                        seed=exp.seed, targets=exp.targets, realign=realign, finetune=finetune,
-                        sweep_pool=cfg.subset.available, seeds=exp.seeds if len(exp.seeds) > 1 else ())
+    trial = TrialConfig(
+        languages=tuple(languages),
+        world=exp.world,
+        model=exp.model,
+        task=exp.task,
+        seed=exp.seed,
+        targets=exp.targets,
+        realign=realign,
+        finetune=finetune,
+        sweep_pool=cfg.subset.available,
+        seeds=exp.seeds if len(exp.seeds) > 1 else (),
+    )
     trial.check()
     return trial
 
@@ -152,13 +164,15 @@ def _checked_languages(cfg: SearchConfig, given: Any, flat: Mapping[str, Any]) -
     sub = cfg.subset
     for code in codes:
         if code not in sub.available:
-            raise ConfigError("languages", f"{code!r} is not available in this search space "
-                              "(pool minus must_exclude and held_out)", sub.available)
+            raise ConfigError(
+                "languages",
+                f"{code!r} is not available in this search space (pool minus must_exclude and held_out)",
+                sub.available,
+            )
     missing = [code for code in sub.must_include if code not in codes]
     if missing:
         raise ConfigError("languages", f"missing required languages {missing} (subset.must_include)")
     lower, upper = sub.lower, sub.upper(pairs_per_language(cfg, flat))
     if not lower <= len(codes) <= upper:
-        raise ConfigError("languages", f"{len(codes)} languages, outside the allowed sizes",
-                          [f"{lower}..{upper}"])
+        raise ConfigError("languages", f"{len(codes)} languages, outside the allowed sizes", [f"{lower}..{upper}"])
     return codes

@@ -39,8 +39,9 @@ def flatten_params(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any
 
 
 @lru_cache(maxsize=4096)
-def _select(strategy: str, size: int, pool: str | tuple[str, ...], seed: int,
-            include: tuple[str, ...], exclude: tuple[str, ...]) -> tuple[str, ...]:
+def _select(
+    strategy: str, size: int, pool: str | tuple[str, ...], seed: int, include: tuple[str, ...], exclude: tuple[str, ...]
+) -> tuple[str, ...]:
     """Memoised heuristic selection: the optimisers are deterministic but not free (local search)."""
     from spaces.heuristics import select
 
@@ -158,8 +159,9 @@ def languages_for(cfg: SearchConfig, params: Mapping[str, Any]) -> list[str]:
     if sub.encoding == "strategy":
         strategy = flat.get("subset/strategy", sub.strategies[0])
         if strategy not in sub.choices:
-            raise ConfigError("subset/strategy", f"{strategy!r} is not in subset.strategies (nor a paper twin "
-                              "of one)", sub.choices)
+            raise ConfigError(
+                "subset/strategy", f"{strategy!r} is not in subset.strategies (nor a paper twin of one)", sub.choices
+            )
         size = min(max(int(flat.get("subset/size", upper)), lower), upper)
         return subset_of(cfg, strategy, size, int(flat.get("subset/seed", 0)), upper)
     ranked = [code for code in sub.free if bool(flat.get(f"lang/{code}", False))]

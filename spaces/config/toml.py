@@ -53,8 +53,11 @@ def toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
-        return repr(value) if not isinstance(value, float) or math.isfinite(value) else \
-            ("nan" if math.isnan(value) else ("inf" if value > 0 else "-inf"))
+        return (
+            repr(value)
+            if not isinstance(value, float) or math.isfinite(value)
+            else ("nan" if math.isnan(value) else ("inf" if value > 0 else "-inf"))
+        )
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)  # JSON string escapes are valid TOML basic strings
     if isinstance(value, (list, tuple)):
@@ -71,8 +74,11 @@ def dump_search_config(cfg: SearchConfig) -> str:
     for section, data in cfg.to_dict().items():
         subtables = {k: v for k, v in data.items() if k in ("asha", "lists") and v}
         lines += ["", f"[{section}]"]
-        lines += [f"{key} = {toml_value(value)}" for key, value in data.items()
-                  if key not in subtables and not (key == "lists" and not value)]
+        lines += [
+            f"{key} = {toml_value(value)}"
+            for key, value in data.items()
+            if key not in subtables and not (key == "lists" and not value)
+        ]
         for name, sub in subtables.items():
             lines += ["", f"[{section}.{name}]", *(f"{k} = {toml_value(v)}" for k, v in sub.items())]
     return "\n".join(lines) + "\n"

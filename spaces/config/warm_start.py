@@ -96,8 +96,9 @@ def _warm_proposals(cfg: SearchConfig, lower: int, upper: int) -> list[tuple[str
             continue
         twin = PAPER_PREFIX + strategy
         ran = {p.size for p in sub.paper_options(twin)} if twin in sub.choices else set()
-        proposals += [(f"{twin}@{size}", twin, size) if size in ran else (f"{strategy}@{size}", strategy, size)
-                      for size in sizes]
+        proposals += [
+            (f"{twin}@{size}", twin, size) if size in ran else (f"{strategy}@{size}", strategy, size) for size in sizes
+        ]
     computed = [s for s in sub.choices if not is_paper(s)]
     if len(sub.available) <= upper and computed:  # any computed strategy at the full size is the whole pool
         proposals.append((f"all@{len(sub.available)}", computed[0], len(sub.available)))

@@ -21,7 +21,7 @@ def table_rows(text: str, first_header: str) -> list[list[str]]:
     lines = text.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith(f"| {first_header} |"))
     rows = []
-    for line in lines[start + 2:]:
+    for line in lines[start + 2 :]:
         if not line.startswith("|"):
             break
         rows.append([cell.strip() for cell in line.strip("|").split("|")])
@@ -31,8 +31,7 @@ def table_rows(text: str, first_header: str) -> list[list[str]]:
 # ------------------------------------------------------------------------------------------ helpers
 def test_interleaved_warms_up_then_alternates_order() -> None:
     calls: list[str] = []
-    times = _common.interleaved({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")},
-                                repeats=3, warmup=1)
+    times = _common.interleaved({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, repeats=3, warmup=1)
     assert calls == ["a", "b", "a", "b", "b", "a", "a", "b"]
     assert {name: len(t) for name, t in times.items()} == {"a": 3, "b": 3}
     assert all(t >= 0 for seconds in times.values() for t in seconds)
@@ -82,9 +81,16 @@ def test_reference_loop_trains_the_same_loss_on_full_length_inputs() -> None:
     world = fake_world()
     trial = TrialConfig(languages=("de",), targets=("en",), realign=RealignParams(steps=1, batch_size=4))
     run = TrialRun(trial, world, select_device("cpu", threads=1))
-    ref = realign_throughput.ReferenceLoop(realign_throughput.paper_realigner(run.realigner), world.tokenizer(),
-                                           world, ["de"], batch_size=4, max_length=96, lr=0.0,
-                                           device=torch.device("cpu"))
+    ref = realign_throughput.ReferenceLoop(
+        realign_throughput.paper_realigner(run.realigner),
+        world.tokenizer(),
+        world,
+        ["de"],
+        batch_size=4,
+        max_length=96,
+        lr=0.0,
+        device=torch.device("cpu"),
+    )
     fed = realign_throughput.Counted.attach(ref.realigner.encoder)
     ref.run(2)
     assert (fed.sentences, fed.positions) == (2 * 8, 2 * 8 * 96)  # one call of 2N full-length rows per step
@@ -97,7 +103,8 @@ def test_reference_loop_trains_the_same_loss_on_full_length_inputs() -> None:
     run.realigner.eval(), ref.realigner.eval()
     with torch.no_grad():  # padding to 96 changes nothing but the cost
         assert ref.realigner(ids, mask).item() == pytest.approx(
-            run.realigner(ids[:, :trimmed], mask[:, :trimmed]).item(), abs=1e-5)
+            run.realigner(ids[:, :trimmed], mask[:, :trimmed]).item(), abs=1e-5
+        )
 
 
 # ------------------------------------------------------------------------------------------ search
@@ -114,8 +121,9 @@ def test_search_efficiency_quick_prints_every_count_and_the_exhaustive_front(cap
 
 def test_exhaustive_front_bounds_every_search() -> None:
     pool = search_efficiency.POOL[:4]
-    result = search_efficiency.measure(1, (2, 6), "xlm-roberta-base", "ner", [2],
-                                       variants=search_efficiency.VARIANTS[::3], pool=pool)
+    result = search_efficiency.measure(
+        1, (2, 6), "xlm-roberta-base", "ner", [2], variants=search_efficiency.VARIANTS[::3], pool=pool
+    )
     assert result["n_subsets"] == 2 ** len(pool) - 1
     for by_n in result["results"].values():
         assert by_n[2][0] <= by_n[6][0] <= result["exhaustive"] + 1e-12  # more trials never lose area
@@ -125,8 +133,10 @@ def test_exhaustive_front_bounds_every_search() -> None:
 def test_trial_setup_quick_prints_cache_reuse_and_ray_overhead(capsys, monkeypatch) -> None:
     here = Path(__file__).resolve().parents[1]  # tests/: Ray's workers must import the fake world too
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(here), str(here.parent), os.environ.get("PYTHONPATH", "")]))
-    assert trial_setup.main(["--quick", "--languages", "de,hau_Latn", "--new-languages", "yor_Latn"],
-                            world=fake_world()) == 0
+    assert (
+        trial_setup.main(["--quick", "--languages", "de,hau_Latn", "--new-languages", "yor_Latn"], world=fake_world())
+        == 0
+    )
     out = capsys.readouterr().out
     setup = table_rows(out, "trial")
     assert [row[0] for row in setup] == ["trial 1", "trial 2", "trial 3", "worker"]

@@ -23,10 +23,14 @@ PAPER_SUBSET = ["ka", "fon_Latn", "lin_Latn", "gaz_Latn", "kaz_Cyrl"]  # most_ur
 # ------------------------------------------------------------------------------------------- check
 def test_check_prints_the_resolved_space_without_starting_ray(tmp_path: Path) -> None:
     space = tmp_path / "s.toml"
-    space.write_text('[experiment]\nworld = "real"\nmodel = "xlmr"\ntask = "nli"\nseeds = [17, 23]\n'
-                     '[subset]\nencoding = "lists"\n[subset.lists]\nmine = ["sw", "de"]\n')
-    code = ("import json, sys; from search.cli import main; rc = main(['check', sys.argv[1], '--json']); "
-            "assert 'ray' not in sys.modules, 'check imported ray'; sys.exit(rc)")
+    space.write_text(
+        '[experiment]\nworld = "real"\nmodel = "xlmr"\ntask = "nli"\nseeds = [17, 23]\n'
+        '[subset]\nencoding = "lists"\n[subset.lists]\nmine = ["sw", "de"]\n'
+    )
+    code = (
+        "import json, sys; from search.cli import main; rc = main(['check', sys.argv[1], '--json']); "
+        "assert 'ray' not in sys.modules, 'check imported ray'; sys.exit(rc)"
+    )
     out = subprocess.run([sys.executable, "-c", code, str(space)], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
@@ -58,8 +62,14 @@ def test_check_refuses_bad_input_with_the_usual_paragraph(tmp_path: Path, capsys
 
 # ------------------------------------------------------------------------------------------- compare
 def _record(tid: str, languages: list[str], scores: dict[str, float], mode: str = "before") -> TrialRecord:
-    return TrialRecord(trial_id=tid, status="ok", languages=languages, metrics={"n_seeds": 4},
-                       scores=scores, params={"realign/mode": mode})
+    return TrialRecord(
+        trial_id=tid,
+        status="ok",
+        languages=languages,
+        metrics={"n_seeds": 4},
+        scores=scores,
+        params={"realign/mode": mode},
+    )
 
 
 def _paper_scores(languages: list[str], method: str = "before_noaligner") -> dict[str, float]:
@@ -72,9 +82,11 @@ def test_compare_sets_each_language_beside_the_paper() -> None:
     ours = {code: value + 0.01 for code, value in paper.items() if code != "de"}  # one point better; no de
     ours["xx_not_in_paper"] = 0.5
     baseline = _paper_scores([], method="baseline")
-    result = compare_trials("mbert", "ner", [
-        _record("a", PAPER_SUBSET, ours), _record("b", [], baseline, mode="none"),
-        _record("c", ["de", "fr"], ours)])
+    result = compare_trials(
+        "mbert",
+        "ner",
+        [_record("a", PAPER_SUBSET, ours), _record("b", [], baseline, mode="none"), _record("c", ["de", "fr"], ours)],
+    )
     first, base = result.trials
     assert first.label == "5 languages" and first.method == "before_noaligner" and first.n_seeds == 4
     assert [code for code, *_ in first.rows] == sorted(set(paper) - {"de"})

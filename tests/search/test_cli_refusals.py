@@ -123,11 +123,14 @@ def test_unopenable_optuna_storage(tmp_path, capsys):
     _refused(code, err, "search.optuna_storage")
 
 
-@pytest.mark.parametrize(("objective", "needles"), [
-    ("in_subset", ("search.objectives", "'in_subset' depends on the trial's subset", "unseen_lrl", "heldout")),
-    ("lrl_out_of_subset", ("search.objectives", "depends on the trial's subset", "seen_lrl")),
-    ("unseen", ("search.objectives", "renamed 'out_of_subset'", "unseen_lrl")),
-])
+@pytest.mark.parametrize(
+    ("objective", "needles"),
+    [
+        ("in_subset", ("search.objectives", "'in_subset' depends on the trial's subset", "unseen_lrl", "heldout")),
+        ("lrl_out_of_subset", ("search.objectives", "depends on the trial's subset", "seen_lrl")),
+        ("unseen", ("search.objectives", "renamed 'out_of_subset'", "unseen_lrl")),
+    ],
+)
 def test_subset_dependent_objective(tmp_path, capsys, objective, needles):
     text = MINIMAL_TOML.replace("[search]", f'[search]\nobjectives = ["{objective}:max", "n_languages:min"]')
     code, err = _run(tmp_path, capsys, str(_config(tmp_path, text)))

@@ -18,8 +18,21 @@ def run(capsys, *argv):
 
 
 def test_select_json_matches_the_library(capsys):
-    code, out, _ = run(capsys, "select", "--strategy", "most_uriel_en", "--size", "6",
-                       "--pool", "joshi<=2", "--pool", "seen_xlmr", "--exclude", "swa,yo", "--json")
+    code, out, _ = run(
+        capsys,
+        "select",
+        "--strategy",
+        "most_uriel_en",
+        "--size",
+        "6",
+        "--pool",
+        "joshi<=2",
+        "--pool",
+        "seen_xlmr",
+        "--exclude",
+        "swa,yo",
+        "--json",
+    )
     assert code == 0
     data = json.loads(out)
     expected = select("most_uriel_en", 6, pool=["joshi<=2", "seen_xlmr"], exclude=["swa", "yo"])
@@ -31,8 +44,7 @@ def test_select_json_matches_the_library(capsys):
 
 
 def test_select_table_lists_every_language_and_the_objective(capsys):
-    code, out, _ = run(capsys, "select", "--strategy", "random", "--size", "4", "--seed", "7",
-                       "--include", "ja")
+    code, out, _ = run(capsys, "select", "--strategy", "random", "--size", "4", "--seed", "7", "--include", "ja")
     assert code == 0
     codes = select("random", 4, seed=7, include=["ja"])
     assert out.splitlines()[1] == " ".join(codes)
@@ -51,14 +63,17 @@ def test_diversity_json_and_table(capsys):
     assert f"mean {diversity_report(['de', 'sw', 'ja']).mean_featural_with_en:.4f}" in out
 
 
-@pytest.mark.parametrize(("argv", "flag"), [
-    (["select", "--strategy", "most_diverse", "--size", "3"], "--strategy"),
-    (["select", "--strategy", "random", "--size", "70"], "--size"),
-    (["select", "--strategy", "random", "--size", "3", "--pool", "colour=red"], "--pool"),
-    (["select", "--strategy", "random", "--size", "3", "--include", "xx"], "--include"),
-    (["select", "--strategy", "random", "--size", "3", "--include", "de", "--exclude", "de"], "--include"),
-    (["diversity", "de", "klingon"], "LANG"),
-])
+@pytest.mark.parametrize(
+    ("argv", "flag"),
+    [
+        (["select", "--strategy", "most_diverse", "--size", "3"], "--strategy"),
+        (["select", "--strategy", "random", "--size", "70"], "--size"),
+        (["select", "--strategy", "random", "--size", "3", "--pool", "colour=red"], "--pool"),
+        (["select", "--strategy", "random", "--size", "3", "--include", "xx"], "--include"),
+        (["select", "--strategy", "random", "--size", "3", "--include", "de", "--exclude", "de"], "--include"),
+        (["diversity", "de", "klingon"], "LANG"),
+    ],
+)
 def test_bad_arguments_exit_2_with_one_line_naming_the_flag(capsys, argv, flag):
     code, out, err = run(capsys, *argv)
     assert code == 2

@@ -46,16 +46,19 @@ def test_default_trial_is_valid() -> None:
     assert list(trial.languages) == DEFAULT_TRIAL["languages"] and trial.world == "tiny"
 
 
-@pytest.mark.parametrize(("text", "field"), [
-    ("languages = ['de']\nbogus = 1", "bogus"),
-    ("languages = ['de']\n[realign]\nstep = 3", "realign.step"),
-    ("languages = ['de']\n[realign]\nsteps = 'many'", "realign.steps"),
-    ("languages = 'de'", "languages"),
-    ("languages = ['xx-not-a-language']", "languages"),
-    ("languages = ['de']\n[finetune]\nlr = true", "finetune.lr"),
-    ("languages = ['de'\n", "--config"),
-    ("languages = ['de']\nrealign = 3", "realign"),
-])
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("languages = ['de']\nbogus = 1", "bogus"),
+        ("languages = ['de']\n[realign]\nstep = 3", "realign.step"),
+        ("languages = ['de']\n[realign]\nsteps = 'many'", "realign.steps"),
+        ("languages = 'de'", "languages"),
+        ("languages = ['xx-not-a-language']", "languages"),
+        ("languages = ['de']\n[finetune]\nlr = true", "finetune.lr"),
+        ("languages = ['de'\n", "--config"),
+        ("languages = ['de']\nrealign = 3", "realign"),
+    ],
+)
 def test_bad_files_are_refused_naming_the_field(tmp_path, text, field) -> None:
     path = tmp_path / "t.toml"
     path.write_text(text)

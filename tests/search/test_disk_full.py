@@ -60,17 +60,23 @@ print(f"@@resume={rc}", flush=True)
 
 
 def _run_child(tmp_path: Path, options: dict, storage: Path, free: dict) -> tuple[str, Path]:
-    config = write_config(tmp_path, num_samples=NUM_SAMPLES, max_concurrent=1, max_failures=1,
-                          keep_models=options.pop("keep_models"))
+    config = write_config(
+        tmp_path, num_samples=NUM_SAMPLES, max_concurrent=1, max_failures=1, keep_models=options.pop("keep_models")
+    )
     run_dir = storage / "full"
     run_args = ["run", str(config), "--storage-path", str(storage), "--name", "full", "--no-report"]
     resume_args = ["resume", str(run_dir), "--no-report"]
     snapshot = tmp_path / "after-the-fault"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "tests")]),
-           "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "tests")]),
+        "HF_HUB_OFFLINE": "1",
+        "HF_DATASETS_OFFLINE": "1",
+    }
     argv = json.dumps([options, run_args, resume_args, str(snapshot), free])
-    proc = subprocess.run([sys.executable, "-c", CHILD, argv], cwd=REPO, env=env, capture_output=True,
-                          text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, argv], cwd=REPO, env=env, capture_output=True, text=True, timeout=600
+    )
     console = proc.stdout + proc.stderr
     assert proc.returncode == 0, console[-3000:]
     return console, snapshot
@@ -115,8 +121,9 @@ def _last_good_checkpoint(trial_dir: Path) -> int:
     return max(done)
 
 
-def _check_resume_finished_the_sweep(console: str, run_dir: Path, log: Path, before: dict[str, str],
-                                     snapshot: Path) -> None:
+def _check_resume_finished_the_sweep(
+    console: str, run_dir: Path, log: Path, before: dict[str, str], snapshot: Path
+) -> None:
     assert "@@resume=0" in console, console[-3000:]
     states = _trial_states(run_dir)
     assert len(states) == NUM_SAMPLES and set(states.values()) == {"TERMINATED"}
@@ -146,8 +153,9 @@ def test_injected_disk_full_stops_cleanly_and_resume_finishes(tmp_path):
     marker.touch()
     options = {"log": str(log), "checkpoint_bytes": 1000, "disk_full": str(marker), "keep_models": "front"}
     storage = tmp_path / "runs"
-    console, snapshot = _run_child(tmp_path, options, storage,
-                                   {"remove": str(marker), "remount": None, "no_space_check": True})
+    console, snapshot = _run_child(
+        tmp_path, options, storage, {"remove": str(marker), "remount": None, "no_space_check": True}
+    )
     before = _check_fault_left_a_whole_state(console, snapshot, storage / "full")
     assert sorted(before.values()) == ["RUNNING", "TERMINATED", "TERMINATED"]  # fault in the 3rd trial
     running = next(t for t, s in before.items() if s == "RUNNING")
@@ -157,7 +165,7 @@ def test_injected_disk_full_stops_cleanly_and_resume_finishes(tmp_path):
     assert [e["resumed_from"] for e in resumed] == [0, 1]
     # keep_models = "front": only the front's weights are left
     run_dir = storage / "full"
-    with_weights = {p.parent.name[len("trial_"):] for p in run_dir.glob("trial_*/checkpoint_*")}
+    with_weights = {p.parent.name[len("trial_") :] for p in run_dir.glob("trial_*/checkpoint_*")}
     from search.report import report_run
 
     report, _ = report_run(str(run_dir), tmp_path / "report")
@@ -169,11 +177,14 @@ def small_tmpfs(tmp_path):
     """A 3 MiB tmpfs, unmounted afterwards; skipped where mounting is not allowed (not root, containers)."""
     mount = tmp_path / "small-disk"
     mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)], capture_output=True,
-                          text=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)], capture_output=True, text=True
+    )
     if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here ({(done.stderr or done.stdout).strip() or done.returncode}); "
-                    "test_injected_disk_full_stops_cleanly_and_resume_finishes covers the behaviour")
+        pytest.skip(
+            f"cannot mount a tmpfs here ({(done.stderr or done.stdout).strip() or done.returncode}); "
+            "test_injected_disk_full_stops_cleanly_and_resume_finishes covers the behaviour"
+        )
     try:
         yield mount
     finally:
@@ -184,9 +195,12 @@ def test_real_full_disk_stops_cleanly_and_resume_finishes_after_space_is_freed(t
     log = tmp_path / "trials.jsonl"
     # keep_models = "all" so kept weights pile up: 700 kB a trial, the 3 MiB disk fills in trial 3 or 4.
     options = {"log": str(log), "checkpoint_bytes": 700_000, "keep_models": "all"}
-    console, snapshot = _run_child(tmp_path, options, small_tmpfs,
-                                   {"remove": None, "remount": str(small_tmpfs), "size": "64m",
-                                    "no_space_check": True})
+    console, snapshot = _run_child(
+        tmp_path,
+        options,
+        small_tmpfs,
+        {"remove": None, "remount": str(small_tmpfs), "size": "64m", "no_space_check": True},
+    )
     before = _check_fault_left_a_whole_state(console, snapshot, small_tmpfs / "full")
     _check_resume_finished_the_sweep(console, small_tmpfs / "full", log, before, snapshot)
     with_weights = {p.parent.name for p in (small_tmpfs / "full").glob("trial_*/checkpoint_*")}
@@ -205,8 +219,9 @@ def test_a_trial_failing_on_a_full_disk_stops_the_sweep_before_ray_records_the_f
     from spaces.errors import DiskFullError
 
     handled = []
-    monkeypatch.setattr(TuneController, "_process_trial_failure",
-                        lambda self, trial, exception: handled.append(exception))
+    monkeypatch.setattr(
+        TuneController, "_process_trial_failure", lambda self, trial, exception: handled.append(exception)
+    )
     install_stop_on_disk_full()
     install_stop_on_disk_full()  # idempotent
     waited = []

@@ -60,9 +60,14 @@ def test_no_warm_start_when_disabled(cfg):
     assert inner._ot_study.get_trials(deepcopy=False) == []
 
 
-@pytest.mark.parametrize("name, kind", [("tpe", optuna.samplers.TPESampler),
-                                        ("nsga2", optuna.samplers.NSGAIISampler),
-                                        ("random", optuna.samplers.RandomSampler)])
+@pytest.mark.parametrize(
+    "name, kind",
+    [
+        ("tpe", optuna.samplers.TPESampler),
+        ("nsga2", optuna.samplers.NSGAIISampler),
+        ("random", optuna.samplers.RandomSampler),
+    ],
+)
 def test_sampler_choice_is_seeded(cfg, name, kind):
     a, b = make_sampler(_with(cfg, sampler=name, seed=7)), make_sampler(_with(cfg, sampler=name, seed=7))
     assert isinstance(a, kind)
@@ -121,13 +126,19 @@ def test_progress_lines(tmp_path):
     error = tmp_path / "error.txt"
     error.write_text("Traceback (most recent call last):\n  ...\nRuntimeError: NaN loss\n")
     out = io.StringIO()
-    cb = TrialProgress(SearchSpace(None), [Objective.parse("unseen_lrl:max"), Objective.parse("n_languages:min")],
-                       total=4, stream=out)
+    cb = TrialProgress(
+        SearchSpace(None), [Objective.parse("unseen_lrl:max"), Objective.parse("n_languages:min")], total=4, stream=out
+    )
     done = SimpleNamespace(trial_id="t1", status="TERMINATED")
-    ok = SimpleNamespace(trial_id="t2", status="RUNNING", config={"languages": ["sw", "yo"]},
-                         last_result={"unseen_lrl": 0.61234, "n_languages": 2, "time_total_s": 12.34})
-    bad = SimpleNamespace(trial_id="t3", status="RUNNING", config={"languages": list("abcdefghijklmn")},
-                          error_file=str(error))
+    ok = SimpleNamespace(
+        trial_id="t2",
+        status="RUNNING",
+        config={"languages": ["sw", "yo"]},
+        last_result={"unseen_lrl": 0.61234, "n_languages": 2, "time_total_s": 12.34},
+    )
+    bad = SimpleNamespace(
+        trial_id="t3", status="RUNNING", config={"languages": list("abcdefghijklmn")}, error_file=str(error)
+    )
     cb.on_trial_complete(0, [done, ok, bad], ok)
     cb.on_trial_error(0, [done, ok, bad], bad)
     first, second = out.getvalue().splitlines()

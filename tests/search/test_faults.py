@@ -50,8 +50,9 @@ def test_an_unexpected_error_is_one_paragraph_with_the_traceback_in_the_run_fold
     assert "Traceback (most recent call last)" in text and "def crash" not in text and "crash" in text
 
 
-def test_without_a_run_folder_the_log_goes_to_the_user_log_folder_and_says_why(tmp_path, capsys, monkeypatch,
-                                                                              user_logs):
+def test_without_a_run_folder_the_log_goes_to_the_user_log_folder_and_says_why(
+    tmp_path, capsys, monkeypatch, user_logs
+):
     def crash(*args, **kwargs):
         raise RuntimeError("ray head went away")
 
@@ -74,8 +75,7 @@ def test_an_unwritable_run_folder_falls_back_and_says_so(tmp_path, capsys, monke
     assert "in the user log folder (the run folder is not writable)" in _paragraph(capsys)
 
 
-def test_a_full_disk_during_a_sweep_is_one_paragraph_with_the_path_and_how_to_go_on(tmp_path, capsys,
-                                                                                    monkeypatch):
+def test_a_full_disk_during_a_sweep_is_one_paragraph_with_the_path_and_how_to_go_on(tmp_path, capsys, monkeypatch):
     run_dir = _run_dir(tmp_path)
 
     def sweep(*args, **kwargs):

@@ -41,12 +41,12 @@ def _trials(root: Path) -> list[FakeTrial]:
     import pyarrow.fs
 
     specs = [  # id, status, score, size, phase
-        ("a", "TERMINATED", 0.40, 5, "final"),   # front
-        ("b", "TERMINATED", 0.30, 5, "final"),   # dominated by a
+        ("a", "TERMINATED", 0.40, 5, "final"),  # front
+        ("b", "TERMINATED", 0.30, 5, "final"),  # dominated by a
         ("c", "TERMINATED", 0.45, 20, "final"),  # front (higher score, larger)
-        ("d", "TERMINATED", 0.50, 3, "epoch"),   # stopped early by ASHA: not finished
-        ("e", "ERROR", 0.90, 1, "epoch"),        # failed
-        ("f", "RUNNING", 0.10, 40, "epoch"),     # still running: never touched
+        ("d", "TERMINATED", 0.50, 3, "epoch"),  # stopped early by ASHA: not finished
+        ("e", "ERROR", 0.90, 1, "epoch"),  # failed
+        ("f", "RUNNING", 0.10, 40, "epoch"),  # still running: never touched
     ]
     trials = []
     for trial_id, status, score, size, phase in specs:
@@ -55,13 +55,14 @@ def _trials(root: Path) -> list[FakeTrial]:
             (folder / f"checkpoint_00000{i}").mkdir(parents=True)
             (folder / f"checkpoint_00000{i}" / "trial_weights.pt").write_bytes(b"w")
         (folder / "result.json").write_text("{}\n")
-        trials.append(FakeTrial(trial_id, status, score, size, phase, str(folder),
-                                Storage(pyarrow.fs.LocalFileSystem())))
+        trials.append(
+            FakeTrial(trial_id, status, score, size, phase, str(folder), Storage(pyarrow.fs.LocalFileSystem()))
+        )
     return trials
 
 
 def _with_weights(root: Path) -> set[str]:
-    return {p.parent.name[len("trial_"):] for p in root.glob("trial_*/checkpoint_*")}
+    return {p.parent.name[len("trial_") :] for p in root.glob("trial_*/checkpoint_*")}
 
 
 @pytest.mark.parametrize("policy, expected", [("front", {"a", "c"}), ("all", {"a", "b", "c", "d"}), ("none", set())])

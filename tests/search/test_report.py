@@ -15,19 +15,25 @@ OBJECTIVES = [Objective("unseen_lrl", "max"), Objective("n_languages", "min")]
 
 
 def _trial(tid, languages, score, status="ok", **extra):
-    return TrialRecord(trial_id=tid, status=status, languages=list(languages),
-                       metrics={"unseen_lrl": score, "n_languages": len(languages)},
-                       scores={"sw": score, "yo": score / 2}, params={"realign/lr": 1e-3}, **extra)
+    return TrialRecord(
+        trial_id=tid,
+        status=status,
+        languages=list(languages),
+        metrics={"unseen_lrl": score, "n_languages": len(languages)},
+        scores={"sw": score, "yo": score / 2},
+        params={"realign/lr": 1e-3},
+        **extra,
+    )
 
 
 TRIALS = [
     _trial("a", ["bg"], 0.40),
-    _trial("b", ["bg"], 0.30),                       # same size, worse: neither front nor best
+    _trial("b", ["bg"], 0.30),  # same size, worse: neither front nor best
     _trial("c", ["bg", "ru"], 0.50, heuristic="most_uriel_en@2"),
-    _trial("d", ["bg", "ru", "uk"], 0.45),           # dominated by c
+    _trial("d", ["bg", "ru", "uk"], 0.45),  # dominated by c
     _trial("e", ["bg", "ru", "uk", "fi"], 0.60, all_pool=True),
-    _trial("f", ["ru"], 0.90, status="stopped"),     # ASHA-stopped: intermediate score, not compared
-    _trial("g", ["uk"], math.nan),                   # undefined objective: never on the front
+    _trial("f", ["ru"], 0.90, status="stopped"),  # ASHA-stopped: intermediate score, not compared
+    _trial("g", ["uk"], math.nan),  # undefined objective: never on the front
     TrialRecord("h", "failed", ["fi"], {}, {}, {}, error="RuntimeError: NaN loss"),
 ]
 

@@ -67,11 +67,21 @@ def test_kill_9_then_resume_keeps_finished_trials_exactly_once(tmp_path):
 
     config = write_config(tmp_path, num_samples=NUM_SAMPLES, max_concurrent=1)
     log = tmp_path / "trials.jsonl"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "tests")]),
-           "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "tests")]),
+        "HF_HUB_OFFLINE": "1",
+        "HF_DATASETS_OFFLINE": "1",
+    }
     with open(tmp_path / "driver.out", "w") as out:
-        proc = subprocess.Popen([sys.executable, "-c", DRIVER, str(config), str(log), str(tmp_path / "runs")],
-                                cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", DRIVER, str(config), str(log), str(tmp_path / "runs")],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         _wait_for_ends(log, 2, proc)
         time.sleep(1.5)  # past at least one controller step: the experiment state records them

@@ -50,8 +50,9 @@ def test_estimate_matches_the_checkpoint_a_trial_writes(tmp_path, monkeypatch):
     from trainables.trial import TrialRun
 
     monkeypatch.setenv("REALIGN_SEARCH_THREADS", "1")
-    trial = TrialConfig.from_dict({"languages": ["de"], "realign": {"steps": 2, "batch_size": 4},
-                                   "finetune": {"epochs": 2, "batch_size": 16}})
+    trial = TrialConfig.from_dict(
+        {"languages": ["de"], "realign": {"steps": 2, "batch_size": 4}, "finetune": {"epochs": 2, "batch_size": 16}}
+    )
     run = TrialRun(trial, fake_world(), select_device())
     run.make_finetune_optimizer()
     run.finetune_epoch(0)
@@ -78,13 +79,15 @@ def _cfg(**search):
 
 def _free(monkeypatch, n_bytes: int, under: Path) -> None:
     """``n_bytes`` free on the disk of ``under``, plenty everywhere else (the temp folder)."""
-    monkeypatch.setattr(space_check, "free_bytes",
-                        lambda path: n_bytes if str(path).startswith(str(under)) else 1 << 40)
+    monkeypatch.setattr(
+        space_check, "free_bytes", lambda path: n_bytes if str(path).startswith(str(under)) else 1 << 40
+    )
 
 
 def test_needed_and_peak_follow_the_keep_policy():
-    front, everything, nothing = (estimate(_cfg(keep_models=k, num_samples=10, max_concurrent=2), local=False)
-                                  for k in ("front", "all", "none"))
+    front, everything, nothing = (
+        estimate(_cfg(keep_models=k, num_samples=10, max_concurrent=2), local=False) for k in ("front", "all", "none")
+    )
     one = front.resumable
     assert front.needed == 2 * one + 1 * front.weights and front.peak == 2 * 2 * one + 10 * front.weights
     assert everything.needed == 2 * one + 10 * front.weights == everything.peak - 2 * one

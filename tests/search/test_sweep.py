@@ -80,8 +80,12 @@ def test_report_lists_failure_with_reason_and_front_by_hand(sweep):
     for member in report.front:
         s, n = subset_score(member.languages), len(member.languages)
         assert member.value("unseen_lrl") == pytest.approx(s)
-        assert not any(subset_score(t.languages) >= s and len(t.languages) <= n and
-                       (subset_score(t.languages) > s or len(t.languages) < n) for t in finished)
+        assert not any(
+            subset_score(t.languages) >= s
+            and len(t.languages) <= n
+            and (subset_score(t.languages) > s or len(t.languages) < n)
+            for t in finished
+        )
     heuristics = [t for t in report.trials if t.heuristic]
     assert any(t.heuristic == "most_uriel_en@1" and t.languages == ["kaz_Cyrl"] for t in heuristics)
     assert any(t.all_pool for t in report.trials)

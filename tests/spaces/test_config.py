@@ -31,16 +31,21 @@ from spaces.errors import ConfigError
 from spaces.trial_config import RealignParams, TrialConfig
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
-EXAMPLES = sorted(p.name for p in resources.files("spaces.data").joinpath("examples").iterdir()
-                  if p.name.endswith(".toml"))
+EXAMPLES = sorted(
+    p.name for p in resources.files("spaces.data").joinpath("examples").iterdir() if p.name.endswith(".toml")
+)
 
 
 def small(**sections) -> dict:
     """A small strategy-encoded space over the 29 LRLs; keyword sections are merged in."""
     data = {
         "experiment": {"name": "t"},
-        "subset": {"pool": "joshi<=2", "strategies": ["random", "most_distinct_script"],
-                   "min_languages": 2, "max_languages": 6},
+        "subset": {
+            "pool": "joshi<=2",
+            "strategies": ["random", "most_distinct_script"],
+            "min_languages": 2,
+            "max_languages": 6,
+        },
         "realign": {"lr": {"low": 1e-4, "high": 1e-2, "log": True}, "steps": [10, 20]},
         "search": {"num_samples": 4},
     }
@@ -116,8 +121,12 @@ def test_round_trip_of_every_spec_kind_and_canonical_codes():
     data = small(
         experiment={"targets": ["swh", "yor"], "model": "tiny"},
         subset={"must_include": ["hau"], "held_out": ["yor"], "must_exclude": ["wol_Latn"]},
-        realign={"mode": ["before", "joint"], "temperature": {"low": 0.05, "high": 0.25, "step": 0.05},
-                 "batch_size": {"low": 8, "high": 32, "step": 8}, "pairs_per_language": 50},
+        realign={
+            "mode": ["before", "joint"],
+            "temperature": {"low": 0.05, "high": 0.25, "step": 0.05},
+            "batch_size": {"low": 8, "high": 32, "step": 8},
+            "pairs_per_language": 50,
+        },
         finetune={"warmup": 0.2, "epochs": [1, 2]},
         search={"asha": {"enabled": True, "reduction_factor": 3}, "optuna_storage": "sqlite:///x.db"},
     )
@@ -132,15 +141,15 @@ def test_round_trip_of_every_spec_kind_and_canonical_codes():
 def test_model_aliases_are_stored_canonically():
     cfg = parse_search_config({"experiment": {"world": "real", "model": "xlmr"}})
     assert cfg.experiment.model == "xlm-roberta-base"
-    assert parse_search_config({"experiment": {"trainable": "proxy", "model": "mbert"}}).experiment.model \
+    assert (
+        parse_search_config({"experiment": {"trainable": "proxy", "model": "mbert"}}).experiment.model
         == "bert-base-multilingual-cased"
+    )
 
 
 def test_omitted_max_languages_means_everything_available():
     cfg = parse_search_config({"subset": {"pool": "group=african", "held_out": ["yor"]}})
     assert cfg.subset.max_languages == len(load_catalog().group("african")) - 1
-
-
 
 
 # -- refusals ------------------------------------------------------------------------------------
@@ -189,19 +198,25 @@ REFUSALS = [
     ({"experiment": {"targets": ["yor", "qq"]}}, "experiment.targets", "en"),
     # empty pools and size bounds
     ({"subset": {"pool": "joshi<0"}}, "subset.pool", None),
-    ({"subset": {"pool": "script=Geor", "must_exclude": ["ka"], "max_languages": 1, "min_languages": 1}},
-     "subset.pool", None),
+    (
+        {"subset": {"pool": "script=Geor", "must_exclude": ["ka"], "max_languages": 1, "min_languages": 1}},
+        "subset.pool",
+        None,
+    ),
     ({"subset": {"pool": "nonsense"}}, "subset.pool", "joshi<=2 (< <= = >= > != with 0-5)"),
     ({"subset": {"max_languages": 30}}, "subset.max_languages", "1..29"),
     ({"subset": {"min_languages": 7}}, "subset.min_languages", "1..6"),
     ({"subset": {"min_languages": 0}}, "subset.min_languages", ">= 1"),
-    ({"subset": {"must_include": ["hau", "yor", "ibo"], "max_languages": 2, "min_languages": 1}},
-     "subset.must_include", None),
+    (
+        {"subset": {"must_include": ["hau", "yor", "ibo"], "max_languages": 2, "min_languages": 1}},
+        "subset.must_include",
+        None,
+    ),
     # contradictions
     ({"subset": {"must_include": ["hau"], "must_exclude": ["hau"]}}, "subset.must_include", None),
     ({"subset": {"must_include": ["yor"], "held_out": ["yor"]}}, "subset.must_include", None),
     ({"subset": {"must_include": ["de"]}}, "subset.must_include", "yor_Latn"),  # outside joshi<=2
-    ({"subset": {"must_include": ["en"]}}, "subset.must_include", None),        # not realignable
+    ({"subset": {"must_include": ["en"]}}, "subset.must_include", None),  # not realignable
     # bad ranges
     ({"realign": {"lr": {"low": 1e-3, "high": 1e-4}}}, "realign.lr", None),
     ({"realign": {"temperature": {"low": 0.1, "high": 0.1}}}, "realign.temperature", None),
@@ -248,13 +263,11 @@ REFUSALS = [
     ({"experiment": {"name": "a b/c"}}, "experiment.name", None),
     # pair budget
     ({"subset": {"max_pairs": 500}}, "subset.max_pairs", None),  # pairs_per_language 0 = unknown
-    ({"subset": {"max_pairs": 100}, "realign": {"pairs_per_language": [20, 60]}}, "subset.max_pairs",
-     ">= 120"),
+    ({"subset": {"max_pairs": 100}, "realign": {"pairs_per_language": [20, 60]}}, "subset.max_pairs", ">= 120"),
 ]
 
 
-@pytest.mark.parametrize(("mutation", "field", "listed"), REFUSALS,
-                         ids=[f"{i}-{r[1]}" for i, r in enumerate(REFUSALS)])
+@pytest.mark.parametrize(("mutation", "field", "listed"), REFUSALS, ids=[f"{i}-{r[1]}" for i, r in enumerate(REFUSALS)])
 def test_invalid_configs_are_refused_naming_the_field(mutation, field, listed):
     data = small()
     for section, values in mutation.items():
@@ -287,9 +300,15 @@ def sample_many(cfg: SearchConfig, n: int, sampler: optuna.samplers.BaseSampler)
 
 
 CONSTRAINED = small(
-    subset={"strategies": ["random", "most_distinct_script", "least_same_script"],
-            "must_include": ["hau"], "must_exclude": ["ibo"], "held_out": ["yor", "wol"],
-            "min_languages": 2, "max_languages": 8, "max_pairs": 600},
+    subset={
+        "strategies": ["random", "most_distinct_script", "least_same_script"],
+        "must_include": ["hau"],
+        "must_exclude": ["ibo"],
+        "held_out": ["yor", "wol"],
+        "min_languages": 2,
+        "max_languages": 8,
+        "max_pairs": 600,
+    },
     realign={"pairs_per_language": [50, 100], "mode": ["before", "none"]},
 )
 
@@ -323,8 +342,13 @@ def test_every_sampled_trial_respects_every_constraint(encoding, sampler):
 def test_pair_budget_clips_the_size_per_trial():
     cfg = parse_search_config(copy.deepcopy(CONSTRAINED))
     assert cfg.subset.upper(50) == 8 and cfg.subset.upper(100) == 6
-    params = {"realign/mode": "before", "realign/pairs_per_language": 100,
-              "subset/size": 8, "subset/strategy": "random", "subset/seed": 3}
+    params = {
+        "realign/mode": "before",
+        "realign/pairs_per_language": 100,
+        "subset/size": 8,
+        "subset/strategy": "random",
+        "subset/seed": 3,
+    }
     assert len(languages_for(cfg, params)) == 6
     assert len(languages_for(cfg, {**params, "realign/pairs_per_language": 50})) == 8
 
@@ -334,14 +358,23 @@ def test_strategy_languages_are_the_heuristic_subset():
     params = {"subset/strategy": "random", "subset/size": 5, "subset/seed": 7}
     assert languages_for(cfg, params) == heuristics.select("random", 5, pool="joshi<=2", seed=7)
     assert languages_for(cfg, {**params, "subset/size": 40}) == heuristics.select(
-        "random", 6, pool="joshi<=2", seed=7)  # clipped to max_languages
+        "random", 6, pool="joshi<=2", seed=7
+    )  # clipped to max_languages
 
 
 def test_infeasible_heuristic_size_is_topped_up_not_failed():
     # only 2 Ethiopic/Myanmar... languages: most_same_script picks Latn (the largest script) here,
     # so narrow the pool to two scripts where the largest has 1 language and ask for 2.
-    cfg = parse_search_config({"subset": {"pool": "script!=Latn & joshi<=2", "strategies": ["most_same_script"],
-                                          "min_languages": 2, "max_languages": 3}})
+    cfg = parse_search_config(
+        {
+            "subset": {
+                "pool": "script!=Latn & joshi<=2",
+                "strategies": ["most_same_script"],
+                "min_languages": 2,
+                "max_languages": 3,
+            }
+        }
+    )
     available = cfg.subset.available
     scripts = {load_catalog().get(c).script for c in available}
     assert len(scripts) == len(available)  # every script has one language: the strategy can give 1
@@ -424,8 +457,10 @@ def test_warm_start_points_are_the_heuristics_at_the_clipped_sizes():
 
 
 def test_warm_start_points_replay_exactly_through_optuna():
-    for data in (copy.deepcopy(CONSTRAINED), {**copy.deepcopy(CONSTRAINED),
-                                              "subset": {**CONSTRAINED["subset"], "encoding": "mask"}}):
+    for data in (
+        copy.deepcopy(CONSTRAINED),
+        {**copy.deepcopy(CONSTRAINED), "subset": {**CONSTRAINED["subset"], "encoding": "mask"}},
+    ):
         cfg = parse_search_config(data)
         points = warm_start_points(cfg)
         assert any(p["realign/mode"] == "none" for p in points)  # the baseline
@@ -437,19 +472,22 @@ def test_warm_start_points_replay_exactly_through_optuna():
             trial = study.ask()
             constants = space(trial)
             assert trial.params == point  # every value lies inside its distribution, nothing extra
-            check_constraints(cfg, constants["languages"], point["realign/pairs_per_language"],
-                              point["realign/mode"])
+            check_constraints(cfg, constants["languages"], point["realign/pairs_per_language"], point["realign/mode"])
             study.tell(trial, [0.0, float(len(constants["languages"]))])
 
 
 def test_warm_start_includes_the_whole_pool_when_allowed():
-    cfg = parse_search_config({"subset": {"pool": "group=african", "strategies": ["most_uriel_en"]},
-                               "search": {"warm_start_sizes": [5]}})
+    cfg = parse_search_config(
+        {"subset": {"pool": "group=african", "strategies": ["most_uriel_en"]}, "search": {"warm_start_sizes": [5]}}
+    )
     named = named_warm_start_points(cfg)
     assert [label for label, _ in named] == ["most_uriel_en@5", "all@21"]
     assert languages_for(cfg, named[1][1]) == list(cfg.subset.available)
-    assert languages_for(cfg, named[0][1]) == heuristic_languages(cfg, "most_uriel_en", 5) \
+    assert (
+        languages_for(cfg, named[0][1])
+        == heuristic_languages(cfg, "most_uriel_en", 5)
         == heuristics.select("most_uriel_en", 5, pool="group=african")
+    )
 
 
 @pytest.mark.parametrize("mode", ["none", ["none"], ["none", "joint"]])
@@ -467,10 +505,18 @@ def test_baseline_only_and_baseline_first_mode_specs(mode):
 
 def test_resolve_trial_from_flat_and_nested_dicts():
     cfg = parse_search_config(copy.deepcopy(CONSTRAINED))
-    flat = {"realign/lr": 3e-3, "realign/mode": "before", "realign/pairs_per_language": 50,
-            "subset/size": 4, "subset/strategy": "random", "subset/seed": 11}
-    nested = {"realign": {"lr": 3e-3, "mode": "before", "pairs_per_language": 50},
-              "subset": {"size": 4, "strategy": "random", "seed": 11}}
+    flat = {
+        "realign/lr": 3e-3,
+        "realign/mode": "before",
+        "realign/pairs_per_language": 50,
+        "subset/size": 4,
+        "subset/strategy": "random",
+        "subset/seed": 11,
+    }
+    nested = {
+        "realign": {"lr": 3e-3, "mode": "before", "pairs_per_language": 50},
+        "subset": {"size": 4, "strategy": "random", "seed": 11},
+    }
     assert flatten_params(nested) == flat
     trial = resolve_trial(cfg, flat)
     assert isinstance(trial, TrialConfig)
@@ -510,8 +556,9 @@ def test_ray_optuna_search_suggests_resolvable_nested_configs():
 
     cfg = parse_search_config(copy.deepcopy(CONSTRAINED))
     points = warm_start_points(cfg)
-    searcher = OptunaSearch(space=define_by_run(cfg), metric=cfg.search.metrics, mode=cfg.search.modes,
-                            points_to_evaluate=points, seed=0)
+    searcher = OptunaSearch(
+        space=define_by_run(cfg), metric=cfg.search.metrics, mode=cfg.search.modes, points_to_evaluate=points, seed=0
+    )
     for i in range(len(points) + 3):
         suggested = searcher.suggest(f"t{i}")
         assert isinstance(suggested["realign"], dict) and "languages" in suggested
@@ -519,7 +566,9 @@ def test_ray_optuna_search_suggests_resolvable_nested_configs():
         assert list(trial.languages) == suggested["languages"]
         if i < len(points):
             assert flatten_params({k: v for k, v in suggested.items() if k != "languages"}) == {
-                **points[i], **{s.name: s.value for s in cfg.specs() if not s.sampled}}
+                **points[i],
+                **{s.name: s.value for s in cfg.specs() if not s.sampled},
+            }
         searcher.on_trial_complete(f"t{i}", {"unseen_lrl": 0.5, "n_languages": len(trial.languages)})
 
 
@@ -551,16 +600,19 @@ def test_lists_round_trip_through_toml() -> None:
     assert parse_search_config(tomllib.loads(dump_search_config(cfg))) == cfg
 
 
-@pytest.mark.parametrize("subset, field", [
-    ({"encoding": "lists"}, "subset.lists"),
-    ({"encoding": "strategy", "lists": {"a": ["de"]}}, "subset.lists"),
-    ({"encoding": "lists", "lists": {"a": ["de", "xx"]}}, "subset.lists.a"),
-    ({"encoding": "lists", "lists": {"a": ["de", "de"]}}, "subset.lists.a"),
-    ({"encoding": "lists", "lists": {"a": ["de"], "b": ["deu"]}}, "subset.lists.b"),
-    ({"encoding": "lists", "must_exclude": ["de"], "lists": {"a": ["de"]}}, "subset.lists.a"),
-    ({"encoding": "lists", "must_include": ["fr"], "lists": {"a": ["de"]}}, "subset.lists.a"),
-    ({"encoding": "lists", "max_languages": 1, "lists": {"a": ["de", "fr"]}}, "subset.lists.a"),
-])
+@pytest.mark.parametrize(
+    "subset, field",
+    [
+        ({"encoding": "lists"}, "subset.lists"),
+        ({"encoding": "strategy", "lists": {"a": ["de"]}}, "subset.lists"),
+        ({"encoding": "lists", "lists": {"a": ["de", "xx"]}}, "subset.lists.a"),
+        ({"encoding": "lists", "lists": {"a": ["de", "de"]}}, "subset.lists.a"),
+        ({"encoding": "lists", "lists": {"a": ["de"], "b": ["deu"]}}, "subset.lists.b"),
+        ({"encoding": "lists", "must_exclude": ["de"], "lists": {"a": ["de"]}}, "subset.lists.a"),
+        ({"encoding": "lists", "must_include": ["fr"], "lists": {"a": ["de"]}}, "subset.lists.a"),
+        ({"encoding": "lists", "max_languages": 1, "lists": {"a": ["de", "fr"]}}, "subset.lists.a"),
+    ],
+)
 def test_bad_lists_name_the_field(subset: dict, field: str) -> None:
     with pytest.raises(ConfigError) as err:
         parse_search_config({"subset": subset})

@@ -23,19 +23,23 @@ def lang(code):
 
 # ---- pool filters ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("spec", "expected"), [
-    (None, POOL),
-    ("all", POOL),
-    ("joshi<=2", [c for c in POOL if lang(c).joshi <= 2]),
-    ("joshi>3", [c for c in POOL if lang(c).joshi >= 4]),
-    ("joshi=3", [c for c in POOL if lang(c).joshi == 3]),
-    ("!seen_xlmr", [c for c in POOL if not lang(c).seen_xlmr]),
-    ("seen_mbert", [c for c in POOL if lang(c).seen_mbert]),
-    ("script!=Latn", [c for c in POOL if lang(c).script != "Latn"]),
-    ("family=atlantic-congo", [c for c in POOL if lang(c).family == "Atlantic-Congo"]),
-    ("group=african & source=nllb", [c for c in POOL if "african" in lang(c).groups]),
-    (["joshi<=2", "!seen_mbert"], [c for c in POOL if lang(c).joshi <= 2 and not lang(c).seen_mbert]),
-])
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        (None, POOL),
+        ("all", POOL),
+        ("joshi<=2", [c for c in POOL if lang(c).joshi <= 2]),
+        ("joshi>3", [c for c in POOL if lang(c).joshi >= 4]),
+        ("joshi=3", [c for c in POOL if lang(c).joshi == 3]),
+        ("!seen_xlmr", [c for c in POOL if not lang(c).seen_xlmr]),
+        ("seen_mbert", [c for c in POOL if lang(c).seen_mbert]),
+        ("script!=Latn", [c for c in POOL if lang(c).script != "Latn"]),
+        ("family=atlantic-congo", [c for c in POOL if lang(c).family == "Atlantic-Congo"]),
+        ("group=african & source=nllb", [c for c in POOL if "african" in lang(c).groups]),
+        (["joshi<=2", "!seen_mbert"], [c for c in POOL if lang(c).joshi <= 2 and not lang(c).seen_mbert]),
+    ],
+)
 def test_pool_filter_keeps_exactly_the_matching_languages(spec, expected):
     assert parse_pool(spec).languages() == expected
 
@@ -61,19 +65,22 @@ def test_pool_filter_string_and_list_forms_agree_and_describe_canonically():
     assert "yor_Latn" in joined and "ja" not in joined and ENGLISH not in joined
 
 
-@pytest.mark.parametrize(("spec", "allowed_has"), [
-    ("colour=red", "script"),           # unknown field
-    ("script=Klingon", "Latn"),         # unknown value
-    ("family=Elvish", "Turkic"),        # unknown value
-    ("group=nordic", "african"),        # unknown value
-    ("source=europarl", "nllb"),        # unknown value
-    ("joshi<=seven", "5"),              # not an integer class
-    ("joshi>=9", "5"),                  # out of range
-    ("script<Latn", "="),               # ordering operator on a categorical field
-    ("seen_klingon", "seen_xlmr"),      # unknown term
-    ("!script=Latn", "script!=Latn"),   # negation only on boolean terms
-    ("joshi<=2 & ", "all"),             # empty term
-])
+@pytest.mark.parametrize(
+    ("spec", "allowed_has"),
+    [
+        ("colour=red", "script"),  # unknown field
+        ("script=Klingon", "Latn"),  # unknown value
+        ("family=Elvish", "Turkic"),  # unknown value
+        ("group=nordic", "african"),  # unknown value
+        ("source=europarl", "nllb"),  # unknown value
+        ("joshi<=seven", "5"),  # not an integer class
+        ("joshi>=9", "5"),  # out of range
+        ("script<Latn", "="),  # ordering operator on a categorical field
+        ("seen_klingon", "seen_xlmr"),  # unknown term
+        ("!script=Latn", "script!=Latn"),  # negation only on boolean terms
+        ("joshi<=2 & ", "all"),  # empty term
+    ],
+)
 def test_bad_pool_term_names_the_field_and_allowed_values(spec, allowed_has):
     with pytest.raises(ConfigError) as err:
         parse_pool(spec, field="search.subset.pool")
@@ -92,6 +99,7 @@ def test_empty_pool_and_wrong_type_are_refused():
 
 # ---- objective -------------------------------------------------------------------------------------
 
+
 def test_objective_is_the_sum_of_pairwise_distances():
     d = load_typology().distance
     expected = d("featural", "de", "ja") + d("featural", "de", "ar") + d("featural", "ja", "ar")
@@ -104,6 +112,7 @@ def test_objective_is_the_sum_of_pairwise_distances():
 
 
 # ---- determinism, filters, include / exclude -------------------------------------------------------
+
 
 @pytest.mark.parametrize("strategy", [s for s in STRATEGIES if s != "all"])
 def test_every_strategy_is_deterministic_and_respects_the_pool(strategy):
@@ -121,8 +130,9 @@ def test_random_depends_on_the_seed_only():
     assert select("random", 8, seed=2) == select("random", 8, seed=2)
 
 
-@pytest.mark.parametrize("strategy", ["most_uriel_en", "least_family_en", "most_distinct_script",
-                                      "least_same_script", "random"])
+@pytest.mark.parametrize(
+    "strategy", ["most_uriel_en", "least_family_en", "most_distinct_script", "least_same_script", "random"]
+)
 def test_include_counts_toward_size_and_exclude_is_never_picked(strategy):
     picked = select(strategy, 7, include=["ja", "swa"], exclude=["ko", "yor_Latn", "vi", "en"])
     assert len(picked) == 7
@@ -137,6 +147,7 @@ def test_all_returns_the_filtered_pool_minus_excluded():
 
 
 # ---- what each strategy means ----------------------------------------------------------------------
+
 
 def test_most_distinct_script_takes_one_language_per_non_latin_script_first():
     non_latin_scripts = {lang(c).script for c in POOL} - {"Latn"}
@@ -206,8 +217,9 @@ def test_optimiser_never_loses_to_plain_greedy(strategy):
 
 def brute_force(strategy, size, pool):
     goal = STRATEGY_OBJECTIVES[strategy]
-    values = [objective(combo, goal.kind, goal.with_english)
-              for combo in combinations(parse_pool(pool).languages(), size)]
+    values = [
+        objective(combo, goal.kind, goal.with_english) for combo in combinations(parse_pool(pool).languages(), size)
+    ]
     return max(values) if goal.maximise else min(values)
 
 
@@ -229,22 +241,26 @@ def test_local_search_reaches_the_brute_force_optimum_on_a_small_pool(strategy):
 
 # ---- validation ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("kwargs", "field", "needle"), [
-    ({"strategy": "most_diverse", "size": 5}, "subset.strategy", "unknown strategy"),
-    ({"strategy": "random", "size": 0}, "subset.size", "positive integer"),
-    ({"strategy": "random", "size": True}, "subset.size", "positive integer"),
-    ({"strategy": "random", "size": 66}, "subset.size", "exceeds the 65"),
-    ({"strategy": "most_uriel", "size": 30, "pool": "joshi<=2"}, "subset.size", "exceeds the 29"),
-    ({"strategy": "most_uriel", "size": 65, "exclude": ["de"]}, "subset.size", "exceeds the 64"),
-    ({"strategy": "all", "size": 10}, "subset.size", "whole pool of 65"),
-    ({"strategy": "random", "size": 1, "include": ["de", "fr"]}, "subset.size", "smaller than the 2"),
-    ({"strategy": "random", "size": 3, "include": ["xx"]}, "subset.include", "unknown language"),
-    ({"strategy": "random", "size": 3, "exclude": ["xx"]}, "subset.exclude", "unknown language"),
-    ({"strategy": "random", "size": 3, "include": ["en"]}, "subset.include", "not in the pool"),
-    ({"strategy": "random", "size": 3, "include": ["de"], "pool": "joshi<=2"}, "subset.include", "not in the pool"),
-    ({"strategy": "random", "size": 3, "include": ["de"], "exclude": ["deu"]}, "subset.include", "both"),
-    ({"strategy": "random", "size": 3, "pool": "joshi<1"}, "subset.pool", "keeps no"),
-])
+
+@pytest.mark.parametrize(
+    ("kwargs", "field", "needle"),
+    [
+        ({"strategy": "most_diverse", "size": 5}, "subset.strategy", "unknown strategy"),
+        ({"strategy": "random", "size": 0}, "subset.size", "positive integer"),
+        ({"strategy": "random", "size": True}, "subset.size", "positive integer"),
+        ({"strategy": "random", "size": 66}, "subset.size", "exceeds the 65"),
+        ({"strategy": "most_uriel", "size": 30, "pool": "joshi<=2"}, "subset.size", "exceeds the 29"),
+        ({"strategy": "most_uriel", "size": 65, "exclude": ["de"]}, "subset.size", "exceeds the 64"),
+        ({"strategy": "all", "size": 10}, "subset.size", "whole pool of 65"),
+        ({"strategy": "random", "size": 1, "include": ["de", "fr"]}, "subset.size", "smaller than the 2"),
+        ({"strategy": "random", "size": 3, "include": ["xx"]}, "subset.include", "unknown language"),
+        ({"strategy": "random", "size": 3, "exclude": ["xx"]}, "subset.exclude", "unknown language"),
+        ({"strategy": "random", "size": 3, "include": ["en"]}, "subset.include", "not in the pool"),
+        ({"strategy": "random", "size": 3, "include": ["de"], "pool": "joshi<=2"}, "subset.include", "not in the pool"),
+        ({"strategy": "random", "size": 3, "include": ["de"], "exclude": ["deu"]}, "subset.include", "both"),
+        ({"strategy": "random", "size": 3, "pool": "joshi<1"}, "subset.pool", "keeps no"),
+    ],
+)
 def test_invalid_requests_are_config_errors(kwargs, field, needle):
     with pytest.raises(ConfigError) as err:
         select(**kwargs)
@@ -268,8 +284,11 @@ def published_lists():
     """(strategy, languages) of every published diversity run whose list has the folder's size."""
     from trainables.published.data import load_runs
 
-    lists = {(run.strategy, tuple(sorted(run.languages))) for run in load_runs()
-             if run.strategy in STRATEGY_OBJECTIVES and len(run.languages) == run.size}
+    lists = {
+        (run.strategy, tuple(sorted(run.languages)))
+        for run in load_runs()
+        if run.strategy in STRATEGY_OBJECTIVES and len(run.languages) == run.size
+    }
     return sorted(lists)
 
 

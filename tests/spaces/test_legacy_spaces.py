@@ -38,7 +38,6 @@ def test_an_old_pickled_space_samples_what_a_fresh_one_does(name):
     assert old.warm_start_points() == fresh.warm_start_points()
     picks = []
     for space in (old, fresh):
-        study = optuna.create_study(directions=["maximize", "minimize"],
-                                    sampler=optuna.samplers.RandomSampler(seed=3))
+        study = optuna.create_study(directions=["maximize", "minimize"], sampler=optuna.samplers.RandomSampler(seed=3))
         picks.append([space(study.ask()) for _ in range(5)])
     assert picks[0] == picks[1]

@@ -100,8 +100,11 @@ def test_our_heuristics_optimise_the_criterion_at_least_as_well_as_the_papers_li
     rows = overlap_rows()
     assert len(rows) >= 25
     for row in rows:
-        better = row["ours"] >= row["paper"] - 1e-9 if not row["criterion"].startswith("min") \
+        better = (
+            row["ours"] >= row["paper"] - 1e-9
+            if not row["criterion"].startswith("min")
             else row["ours"] <= row["paper"] + 1e-9
+        )
         assert better, row
     assert next(r for r in rows if (r["strategy"], r["size"]) == ("most_uriel_en", 10))["shared"] == 2
 
@@ -130,18 +133,24 @@ def test_default_warm_starts_are_the_papers_lists():
 
 
 def test_a_paper_list_that_breaks_the_space_leaves_the_computed_heuristic():
-    data = {"subset": {"strategies": ["most_uriel_en"], "held_out": ["yor_Latn"]},
-            "search": {"warm_start_sizes": [5, 20]}}
+    data = {
+        "subset": {"strategies": ["most_uriel_en"], "held_out": ["yor_Latn"]},
+        "search": {"warm_start_sizes": [5, 20]},
+    }
     labels = [label for label, _ in named_warm_start_points(parse_search_config(data))]
     assert labels[:2] == ["paper:most_uriel_en@5", "most_uriel_en@20"]  # the paper's 20 holds yor_Latn
 
 
 def test_explicit_paper_strategies_take_the_papers_sizes_and_seeds():
-    cfg = parse_search_config({"subset": {"strategies": ["paper:random", "paper:most_family_en"],
-                                          "max_languages": 22}})
+    cfg = parse_search_config({"subset": {"strategies": ["paper:random", "paper:most_family_en"], "max_languages": 22}})
     assert [label for label, _ in named_warm_start_points(cfg)] == [
-        "paper:random@5", "paper:random@10", "paper:random@20", "paper:most_family_en@5",
-        "paper:most_family_en@10", "paper:most_family_en@20"]  # 25 and 40 exceed max_languages
+        "paper:random@5",
+        "paper:random@10",
+        "paper:random@20",
+        "paper:most_family_en@5",
+        "paper:most_family_en@10",
+        "paper:most_family_en@20",
+    ]  # 25 and 40 exceed max_languages
     family_20 = paper.paper_list("paper:most_family_en", 20).in_catalog_order()
     for size in (16, 20, 22):  # a sampled size takes the nearest size the paper ran
         params = {"subset/strategy": "paper:most_family_en", "subset/size": size}
@@ -154,8 +163,12 @@ def test_explicit_paper_strategies_take_the_papers_sizes_and_seeds():
 
 
 def test_paper_strategy_under_a_pair_budget_is_cut_to_fit():
-    cfg = parse_search_config({"subset": {"strategies": ["paper:most_uriel_en"], "max_pairs": 300},
-                               "realign": {"pairs_per_language": [50, 100]}})
+    cfg = parse_search_config(
+        {
+            "subset": {"strategies": ["paper:most_uriel_en"], "max_pairs": 300},
+            "realign": {"pairs_per_language": [50, 100]},
+        }
+    )
     params = {"subset/strategy": "paper:most_uriel_en", "subset/size": 40, "realign/pairs_per_language": 100}
     langs = languages_for(cfg, params)  # at most 3 languages fit: the paper's smallest list, cut
     assert len(langs) == 3 and set(langs) <= set(paper.paper_list("paper:most_uriel_en", 5).languages)
@@ -167,13 +180,19 @@ def test_published_trainable_replays_the_default_warm_starts():
     """The paper's lists are what it measured, so the replay fidelity can evaluate every warm start."""
     from trainables.units.published import result as published_metrics
 
-    data = copy.deepcopy({"experiment": {"trainable": "published", "world": "real", "model": "xlmr", "task": "pos"},
-                          "subset": {"strategies": ["most_uriel_en", "most_distinct_script", "random"]},
-                          "search": {"warm_start_sizes": [5, 10, 20]}})
+    data = copy.deepcopy(
+        {
+            "experiment": {"trainable": "published", "world": "real", "model": "xlmr", "task": "pos"},
+            "subset": {"strategies": ["most_uriel_en", "most_distinct_script", "random"]},
+            "search": {"warm_start_sizes": [5, 10, 20]},
+        }
+    )
     cfg = parse_search_config(data)
     points = named_warm_start_points(cfg)
-    assert all(label.startswith("paper:") or label.startswith("all@") or label == "most_distinct_script@20"
-               for label, _ in points)
+    assert all(
+        label.startswith("paper:") or label.startswith("all@") or label == "most_distinct_script@20"
+        for label, _ in points
+    )
     for label, point in points:
         if label.startswith("paper:"):
             metrics = published_metrics(resolve_trial(cfg, point).to_dict())

@@ -32,10 +32,17 @@ N_SUBSETS = 200
 def test_groups_by_hand():
     # mBERT saw de, yor, swh but not hau or pcm; pcm (Nigerian Pidgin) is evaluation-only; en is in no group
     out = aggregate(SCORES, ["de", "hau_Latn"], "bert-base-multilingual-cased")
-    expected = {"unseen_lrl": (0.3 + 0.4) / 2, "seen_lrl": (0.5 + 0.6) / 2, "lrl": (0.3 + 0.5 + 0.4 + 0.6) / 4,
-                "hrl": 0.8, "all": (0.8 + 0.3 + 0.5 + 0.4 + 0.6) / 5, "heldout": 0.4,
-                "in_subset": (0.8 + 0.3) / 2, "out_of_subset": (0.5 + 0.4 + 0.6) / 3,
-                "lrl_out_of_subset": (0.5 + 0.4 + 0.6) / 3}
+    expected = {
+        "unseen_lrl": (0.3 + 0.4) / 2,
+        "seen_lrl": (0.5 + 0.6) / 2,
+        "lrl": (0.3 + 0.5 + 0.4 + 0.6) / 4,
+        "hrl": 0.8,
+        "all": (0.8 + 0.3 + 0.5 + 0.4 + 0.6) / 5,
+        "heldout": 0.4,
+        "in_subset": (0.8 + 0.3) / 2,
+        "out_of_subset": (0.5 + 0.4 + 0.6) / 3,
+        "lrl_out_of_subset": (0.5 + 0.4 + 0.6) / 3,
+    }
     assert out == pytest.approx(expected) and set(out) == set(AGGREGATES)
     # XLM-R saw hau and swh, not yor or pcm
     xlmr = aggregate(SCORES, ["de", "hau_Latn"], "xlmr")
@@ -78,8 +85,10 @@ def _baseline_bench_scores(model: str, task: str) -> dict[str, float]:
     return dict(measurement(model, task, (), "baseline").scores)
 
 
-@pytest.mark.parametrize(("model", "task"), [("bert-base-multilingual-cased", "ner"), ("xlm-roberta-base", "pos"),
-                                             ("xlm-roberta-base", "nli")])
+@pytest.mark.parametrize(
+    ("model", "task"),
+    [("bert-base-multilingual-cased", "ner"), ("xlm-roberta-base", "pos"), ("xlm-roberta-base", "nli")],
+)
 def test_published_path_objectives_do_not_depend_on_the_subset(model, task):
     scores = _baseline_bench_scores(model, task)
     rng = random.Random(f"{model}{task}")
@@ -98,8 +107,9 @@ def test_realign_path_objectives_do_not_depend_on_the_subset():
     for subset in _subsets(rng):
         trial = resolve_trial(cfg, {"languages": subset, "realign/mode": "before"})
         assert trial.sweep_pool == cfg.subset.available
-        run = SimpleNamespace(trial=trial, data=SimpleNamespace(tests=scores, n_pairs=0, benchmarks={}),
-                              progress=Progress())
+        run = SimpleNamespace(
+            trial=trial, data=SimpleNamespace(tests=scores, n_pairs=0, benchmarks={}), progress=Progress()
+        )
         results.append(TrialRun.metrics(run, scores))
     _assert_objectives_fixed(results)
     unseen = group_members("unseen_lrl", scores, "tiny")
@@ -115,8 +125,10 @@ def test_proxy_path_objectives_do_not_depend_on_the_subset(monkeypatch):
     fixed = _baseline_bench_scores(model, task)
     monkeypatch.setattr(proxy, "predict_scores", lambda *args, **kwargs: dict(fixed))
     rng = random.Random(2)
-    results = [proxy_unit.result(TrialConfig(languages=tuple(subset), world="real", model=model, task=task)
-                                   .to_dict()) for subset in _subsets(rng)]
+    results = [
+        proxy_unit.result(TrialConfig(languages=tuple(subset), world="real", model=model, task=task).to_dict())
+        for subset in _subsets(rng)
+    ]
     _assert_objectives_fixed(results)
 
 
@@ -149,4 +161,6 @@ def test_trial_config_refuses_a_subset_outside_its_sweep_pool():
     with pytest.raises(ConfigError, match="sweep_pool"):
         TrialConfig(languages=("de", "hi"), sweep_pool=("de",), realign=RealignParams()).check()
     assert TrialConfig.from_dict(TrialConfig(languages=("de",), sweep_pool=("de", "hi")).to_dict()).sweep_pool == (
-        "de", "hi")
+        "de",
+        "hi",
+    )

@@ -144,8 +144,12 @@ def _truncate_dataset(world: Path) -> Path:
     return file
 
 
-TRIAL = {"languages": ["de"], "targets": ["en", "sw"], "realign": {"steps": 2, "batch_size": 4},
-         "finetune": {"epochs": 1, "batch_size": 8}}
+TRIAL = {
+    "languages": ["de"],
+    "targets": ["en", "sw"],
+    "realign": {"steps": 2, "batch_size": 4},
+    "finetune": {"epochs": 1, "batch_size": 8},
+}
 
 
 @pytest.mark.parametrize("damage", [_truncate_weights, _garble_tokenizer, _truncate_dataset])
@@ -171,7 +175,8 @@ def test_a_damaged_world_is_rebuilt_and_the_trial_succeeds(world_cache, capsys, 
 
 
 def test_a_world_that_cannot_be_rebuilt_fails_the_trial_with_its_path_and_the_clear_command(
-        world_cache, capsys, monkeypatch, tmp_path):
+    world_cache, capsys, monkeypatch, tmp_path
+):
     from search.cli import main
 
     _truncate_weights(world_cache)

@@ -16,12 +16,12 @@ from trainables.evaluate import accuracy, evaluate_languages, span_f1, wu_post_p
 def test_post_processing_repairs_invalid_bio_as_the_paper_did() -> None:
     """Hand-derived from the rules of the paper's wikiann_ner.py: ner_post_processing."""
     cases = {
-        ("I-PER", "I-PER", "O", "I-LOC"): ["B-PER", "I-PER", "O", "B-LOC"],      # I- opening a span
-        ("B-PER", "I-LOC", "I-LOC"): ["B-LOC", "I-LOC", "I-LOC"],                 # type switch in a span
+        ("I-PER", "I-PER", "O", "I-LOC"): ["B-PER", "I-PER", "O", "B-LOC"],  # I- opening a span
+        ("B-PER", "I-LOC", "I-LOC"): ["B-LOC", "I-LOC", "I-LOC"],  # type switch in a span
         ("B-ORG", "I-PER", "O", "B-LOC"): ["B-PER", "I-PER", "O", "B-LOC"],
         ("B-LOC", "I-LOC", "B-PER", "I-PER"): ["B-PER", "I-PER", "B-PER", "I-PER"],  # the code's quirk
         ("I-ORG", "B-PER", "I-PER"): ["B-PER", "B-PER", "I-PER"],
-        ("B-PER", "O", "B-LOC", "I-LOC"): ["B-PER", "O", "B-LOC", "I-LOC"],       # valid BIO: unchanged
+        ("B-PER", "O", "B-LOC", "I-LOC"): ["B-PER", "O", "B-LOC", "I-LOC"],  # valid BIO: unchanged
         ("O", "O"): ["O", "O"],
     }
     for tags, expected in cases.items():
@@ -76,8 +76,12 @@ def _tagging(rows: list[tuple[list[int], list[int]]]) -> Encoded:
 
 def test_token_predictions_are_read_at_labelled_positions_only() -> None:
     # ids 2/3 are [CLS]/[SEP]; labelled positions are first subwords; EchoModel predicts id % 7
-    lang_a = _tagging([([2, 8, 9, 10, 3], [IGNORE, 1, IGNORE, 3, IGNORE]),   # 8%7=1 ok, 10%7=3 ok
-                       ([2, 11, 3], [IGNORE, 0, IGNORE])])                    # 11%7=4 wrong
+    lang_a = _tagging(
+        [
+            ([2, 8, 9, 10, 3], [IGNORE, 1, IGNORE, 3, IGNORE]),  # 8%7=1 ok, 10%7=3 ok
+            ([2, 11, 3], [IGNORE, 0, IGNORE]),
+        ]
+    )  # 11%7=4 wrong
     lang_b = _tagging([([2, 12, 13, 14, 15, 16, 3], [IGNORE, 5, 6, 0, 0, 0, IGNORE])])  # 5,6,0 ok; 1,2 wrong
     scores = evaluate_languages(EchoModel("pos"), {"a": lang_a, "b": lang_b}, select_device("cpu"), pad_id=0)
     assert scores == {"a": pytest.approx(2 / 3), "b": pytest.approx(3 / 5)}
@@ -85,8 +89,12 @@ def test_token_predictions_are_read_at_labelled_positions_only() -> None:
 
 def test_ner_scores_spans_over_first_subwords() -> None:
     # NER labels: O=0, B-PER=1, I-PER=2; EchoModel predicts id % 7
-    enc = _tagging([([2, 8, 15, 7, 3], [IGNORE, 1, IGNORE, 0, IGNORE]),  # pred B-PER, O: hit
-                    ([2, 8, 9, 3], [IGNORE, 1, 0, IGNORE])])             # gold B-PER O, pred B-PER I-PER: miss
+    enc = _tagging(
+        [
+            ([2, 8, 15, 7, 3], [IGNORE, 1, IGNORE, 0, IGNORE]),  # pred B-PER, O: hit
+            ([2, 8, 9, 3], [IGNORE, 1, 0, IGNORE]),
+        ]
+    )  # gold B-PER O, pred B-PER I-PER: miss
     scores = evaluate_languages(EchoModel("ner"), {"x": enc}, select_device("cpu"), pad_id=0)
     assert scores["x"] == pytest.approx(0.5)  # P = 1/2, R = 1/2
 

@@ -148,9 +148,21 @@ def _xlmr_tokenizer():
     "中文" and "." have no "▁"-prefixed piece, so they tokenise as a bare "▁" then the rest, as in XLM-R."""
     from transformers import XLMRobertaTokenizer
 
-    vocab = [("<s>", 0.0), ("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0), ("\u2581", -2.0), ("\u2581the", -1.0),
-             ("\u2581cat", -1.0), ("中", -3.0), ("文", -3.0), (".", -2.0), ("\u2581s", -2.0), ("leeps", -2.0),
-             ("<mask>", 0.0)]
+    vocab = [
+        ("<s>", 0.0),
+        ("<pad>", 0.0),
+        ("</s>", 0.0),
+        ("<unk>", 0.0),
+        ("\u2581", -2.0),
+        ("\u2581the", -1.0),
+        ("\u2581cat", -1.0),
+        ("中", -3.0),
+        ("文", -3.0),
+        (".", -2.0),
+        ("\u2581s", -2.0),
+        ("leeps", -2.0),
+        ("<mask>", 0.0),
+    ]
     return XLMRobertaTokenizer(vocab=vocab)
 
 
@@ -167,8 +179,17 @@ def test_xlmr_bare_space_pieces_are_dropped_and_the_next_piece_is_labelled() -> 
     assert raw == ["<s>", "\u2581the", "\u2581cat", "\u2581", "中", "文", "\u2581s", "leeps", "\u2581", ".", "</s>"]
     ds = datasets.Dataset.from_dict({"tokens": [words], "tags": [tags]})
     enc = encode_tagging(tok, ds, max_length=128)
-    assert tok.convert_ids_to_tokens(enc.row("input_ids", 0).tolist()) == \
-        ["<s>", "\u2581the", "\u2581cat", "中", "文", "\u2581s", "leeps", ".", "</s>"]
+    assert tok.convert_ids_to_tokens(enc.row("input_ids", 0).tolist()) == [
+        "<s>",
+        "\u2581the",
+        "\u2581cat",
+        "中",
+        "文",
+        "\u2581s",
+        "leeps",
+        ".",
+        "</s>",
+    ]
     assert enc.row("labels", 0).tolist() == [IGNORE, 5, 7, 11, IGNORE, 15, IGNORE, 12, IGNORE]
     pairs = datasets.Dataset.from_dict({"src": ["the cat ."], "tgt": ["中文 ."]})
     parallel = data_mod.encode_parallel(tok, pairs, 128)
@@ -187,8 +208,14 @@ def _save_bert_with_pooler(path) -> dict[str, torch.Tensor]:
 
     tok = fake_world().tokenizer()
     torch.manual_seed(7)
-    config = BertConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=64)
+    config = BertConfig(
+        vocab_size=len(tok),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=64,
+    )
     model = BertModel(config, add_pooling_layer=True)
     model.save_pretrained(str(path))
     return {k: v.clone() for k, v in model.pooler.state_dict().items()}
@@ -216,8 +243,11 @@ def test_xlmr_nli_head_is_robertas_own(tmp_path) -> None:
     from trainables.finetune import SentencePairHead
     from trainables.real.models import architecture_config
 
-    config = architecture_config("xlmr", vocab_size=50, overrides=dict(hidden_size=32, num_hidden_layers=2,
-                                                                        num_attention_heads=2, intermediate_size=64))
+    config = architecture_config(
+        "xlmr",
+        vocab_size=50,
+        overrides=dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64),
+    )
     AutoModel.from_config(config).save_pretrained(str(tmp_path))
     model = TaskModel(load_encoder(str(tmp_path), "nli"), "nli")
     assert not model.uses_pooler and model.encoder.pooler is None and isinstance(model.head, SentencePairHead)

@@ -23,18 +23,25 @@ def one_thread():
 
 
 def _config(seeds=(3, 5, 8), **realign) -> TrialConfig:
-    return TrialConfig.from_dict({
-        "languages": ["de", "yor_Latn"], "seeds": list(seeds), "targets": ["hau_Latn", "de", "yor_Latn"],
-        "realign": {"steps": 4, "batch_size": 8, **realign},
-        "finetune": {"epochs": 2, "batch_size": 8, "lr": 1e-3}})
+    return TrialConfig.from_dict(
+        {
+            "languages": ["de", "yor_Latn"],
+            "seeds": list(seeds),
+            "targets": ["hau_Latn", "de", "yor_Latn"],
+            "realign": {"steps": 4, "batch_size": 8, **realign},
+            "finetune": {"epochs": 2, "batch_size": 8, "lr": 1e-3},
+        }
+    )
 
 
 @pytest.fixture(scope="module")
 def three_seeds(tmp_path_factory) -> tuple[dict, Recorder, dict[int, dict]]:
     recorder = Recorder(tmp_path_factory.mktemp("seeds"))
     final = run_trial(_config(), recorder, world=fake_world())
-    singles = {seed: run_trial(TrialConfig.from_dict({**_config().to_dict(), "seed": seed, "seeds": []}),
-                               world=fake_world()) for seed in (3, 5, 8)}
+    singles = {
+        seed: run_trial(TrialConfig.from_dict({**_config().to_dict(), "seed": seed, "seeds": []}), world=fake_world())
+        for seed in (3, 5, 8)
+    }
     return final, recorder, singles
 
 
@@ -57,9 +64,17 @@ def test_the_result_is_the_mean_of_the_single_seed_runs(three_seeds) -> None:
 def test_reports_count_epochs_over_all_seeds(three_seeds) -> None:
     final, recorder, _ = three_seeds
     phases = [(m.get("seed"), m["phase"], m["epoch"]) for m in recorder.reports]
-    assert phases == [(3, "realigned", 0), (3, "epoch", 1), (3, "epoch", 2),
-                      (5, "realigned", 2), (5, "epoch", 3), (5, "epoch", 4),
-                      (8, "realigned", 4), (8, "epoch", 5), (None, "final", 6)]
+    assert phases == [
+        (3, "realigned", 0),
+        (3, "epoch", 1),
+        (3, "epoch", 2),
+        (5, "realigned", 2),
+        (5, "epoch", 3),
+        (5, "epoch", 4),
+        (8, "realigned", 4),
+        (8, "epoch", 5),
+        (None, "final", 6),
+    ]
     assert _scores_only(recorder.reports[-1]) == _scores_only(final)
 
 

@@ -8,8 +8,9 @@ from spaces.config import load_search_config, named_warm_start_points, resolve_t
 from trainables.published.presets import PAPER_SEEDS, main, paper_lists, preset_path
 from trainables.published.replay import replay
 
-CASES = [(model, task) for model in ("bert-base-multilingual-cased", "xlm-roberta-base")
-         for task in ("pos", "ner", "nli")]
+CASES = [
+    (model, task) for model in ("bert-base-multilingual-cased", "xlm-roberta-base") for task in ("pos", "ner", "nli")
+]
 PROTOCOL = {"nli": (2, 256), "ner": (5, 128), "pos": (5, 128)}
 
 
@@ -32,11 +33,24 @@ def test_a_preset_runs_the_papers_protocol_on_the_papers_subsets(model: str, tas
         trial = resolve_trial(cfg, point)
         r, f = trial.realign, trial.finetune
         assert trial.seeds == PAPER_SEEDS and trial.world == "real" and trial.model == model
-        assert (r.steps, r.batch_size, r.temperature, r.lr, r.layer, r.proj_dim, r.max_length) == \
-            (24544, 16, 0.1, lr, -2, 128, 96)
+        assert (r.steps, r.batch_size, r.temperature, r.lr, r.layer, r.proj_dim, r.max_length) == (
+            24544,
+            16,
+            0.1,
+            lr,
+            -2,
+            128,
+            96,
+        )
         assert (r.sampling, r.batching, r.pooling) == ("uniform", "mixed", "paper_prefix")
-        assert (f.lr, f.epochs, f.batch_size, f.warmup, f.max_length, f.eval_max_length) == \
-            (lr, epochs, 32, 0.1, 96, eval_length)
+        assert (f.lr, f.epochs, f.batch_size, f.warmup, f.max_length, f.eval_max_length) == (
+            lr,
+            epochs,
+            32,
+            0.1,
+            96,
+            eval_length,
+        )
         if label == "baseline":
             assert r.mode == "none"
             continue

@@ -47,8 +47,9 @@ def test_cross_validation_never_trains_on_a_held_out_strategy(monkeypatch):
         rows_of.setdefault(i, set()).add(row.tobytes())
     training_sets = []
     real_fit = proxy.fit_ridge
-    monkeypatch.setattr(proxy, "fit_ridge", lambda xs, ys, *a: training_sets.append(
-        {r.tobytes() for r in xs}) or real_fit(xs, ys, *a))
+    monkeypatch.setattr(
+        proxy, "fit_ridge", lambda xs, ys, *a: training_sets.append({r.tobytes() for r in xs}) or real_fit(xs, ys, *a)
+    )
     result = proxy.cross_validate(XLMR, "pos")
     strategies = sorted({s for sub in subsets for s in sub.strategies})
     assert len(training_sets) == len(strategies) == result.n_strategies
@@ -89,8 +90,9 @@ def test_refusals_name_the_field():
     with pytest.raises(ConfigError, match="pcm cannot be realignment"):
         proxy.predict(XLMR, "pos", ["af", "pcm"])
     with pytest.raises(ConfigError, match="realign.mode"):
-        proxy_unit.result(TrialConfig(languages=("af",), model=XLMR, task="pos",
-                                        realign=RealignParams(mode="joint")).to_dict())
+        proxy_unit.result(
+            TrialConfig(languages=("af",), model=XLMR, task="pos", realign=RealignParams(mode="joint")).to_dict()
+        )
     with pytest.raises(ConfigError, match="task"):
         proxy.predict(XLMR, "qa", ["af"])
 

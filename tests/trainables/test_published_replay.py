@@ -19,8 +19,9 @@ from trainables.units.published import result as published_metrics
 from trainables.units.published import trainable as published_trainable
 
 SOURCE = Path(__file__).resolve().parents[3] / "shared" / "published"
-needs_source = pytest.mark.skipif(not (SOURCE / "results").is_dir(),
-                                  reason=f"the paper's source CSVs are not beside the checkout ({SOURCE})")
+needs_source = pytest.mark.skipif(
+    not (SOURCE / "results").is_dir(), reason=f"the paper's source CSVs are not beside the checkout ({SOURCE})"
+)
 MBERT = "bert-base-multilingual-cased"
 
 
@@ -32,9 +33,13 @@ def test_replay_equals_direct_average_of_the_csv_rows():
     languages = rows[0]["realignment_langs"].split(",")
     result = replay("mbert", "ner", reversed(languages))  # order must not matter
     assert sorted(result.seeds) == sorted(int(r["seed"]) for r in rows)
-    for column, key in [("final_eval_yo_f1", "bench/wikiann/yor_Latn"), ("final_eval_yor_f1", "score/yor_Latn"),
-                        ("final_eval_yor_f1", "bench/masakhaner/yor_Latn"),
-                        ("final_eval_de_f1", "score/de"), ("final_eval_pcm_f1", "score/pcm")]:
+    for column, key in [
+        ("final_eval_yo_f1", "bench/wikiann/yor_Latn"),
+        ("final_eval_yor_f1", "score/yor_Latn"),
+        ("final_eval_yor_f1", "bench/masakhaner/yor_Latn"),
+        ("final_eval_de_f1", "score/de"),
+        ("final_eval_pcm_f1", "score/pcm"),
+    ]:
         expected = sum(float(r[column]) for r in rows) / len(rows)
         assert result.mean[key] == pytest.approx(expected, abs=1e-12)
     by_seed = {s.seed: s.metrics for s in result.per_seed}
@@ -56,7 +61,7 @@ def test_every_source_score_column_maps_to_a_catalog_language():
             header = next(csv.reader(fh))
         for column in header:
             if column.startswith("final_eval_") and column.endswith(f"_{metric}"):
-                code = column[len("final_eval_"):-len(metric) - 1]
+                code = column[len("final_eval_") : -len(metric) - 1]
                 if code in build.AGGREGATE_COLUMNS:
                     continue
                 assert build.benchmark_of(task, code) in benchmark_order(task)
@@ -120,14 +125,25 @@ def test_trainable_reports_the_seed_mean_with_the_shared_schema(monkeypatch):
     published_trainable(cfg)
     (metrics,) = reported
     assert metrics["phase"] == "final" and metrics["n_languages"] == 20 and metrics["n_seeds"] == 4
-    mine = [r.scores["udpos/de"] for r in load_runs()
-            if (r.folder, r.model, r.task) == ("most_uriel_en_20", run.model, "pos")]
+    mine = [
+        r.scores["udpos/de"]
+        for r in load_runs()
+        if (r.folder, r.model, r.task) == ("most_uriel_en_20", run.model, "pos")
+    ]
     assert metrics["score/de"] == pytest.approx(sum(mine) / len(mine))
-    unseen = [metrics[k] for k in metrics if k.startswith("score/")
-              and load_catalog().get(k[6:]).is_lrl and not load_catalog().get(k[6:]).seen_by(run.model)]
+    unseen = [
+        metrics[k]
+        for k in metrics
+        if k.startswith("score/")
+        and load_catalog().get(k[6:]).is_lrl
+        and not load_catalog().get(k[6:]).seen_by(run.model)
+    ]
     assert metrics["unseen_lrl"] == pytest.approx(sum(unseen) / len(unseen))
-    outside = [metrics[k] for k in metrics if k.startswith("score/")
-               and load_catalog().get(k[6:]).is_lrl and k[6:] not in run.languages]
+    outside = [
+        metrics[k]
+        for k in metrics
+        if k.startswith("score/") and load_catalog().get(k[6:]).is_lrl and k[6:] not in run.languages
+    ]
     assert metrics["lrl_out_of_subset"] == pytest.approx(sum(outside) / len(outside))
 
 
@@ -144,8 +160,9 @@ def test_mode_none_is_the_baseline_and_other_inputs_are_refused():
 
 
 def test_targets_restrict_the_reported_languages():
-    base = TrialConfig(world="real", model="mbert", task="ner", targets=("yo", "de"),
-                       realign=RealignParams(mode="none"))
+    base = TrialConfig(
+        world="real", model="mbert", task="ner", targets=("yo", "de"), realign=RealignParams(mode="none")
+    )
     metrics = published_metrics(base.to_dict())
     assert sorted(k for k in metrics if k.startswith("score/")) == ["score/de", "score/yor_Latn"]
     assert metrics["bench/masakhaner"] == pytest.approx(metrics["bench/masakhaner/yor_Latn"])

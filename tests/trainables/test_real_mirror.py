@@ -38,8 +38,11 @@ def test_plan_lists_english_splits_and_every_benchmarks_test_set() -> None:
 
 def test_plan_for_parallel_data_uses_pair_configs() -> None:
     got = [(f.source.name, f.relative) for f in plan(["parallel"], ["af", "amh_Ethi", "kaz_Cyrl"])]
-    assert got == [("opus100", "af-en/train-*.parquet"), ("nllb", "amh_Ethi-eng_Latn.gz"),
-                   ("nllb", "eng_Latn-kaz_Cyrl.gz")]
+    assert got == [
+        ("opus100", "af-en/train-*.parquet"),
+        ("nllb", "amh_Ethi-eng_Latn.gz"),
+        ("nllb", "eng_Latn-kaz_Cyrl.gz"),
+    ]
     everything = plan()
     assert sum(f.split == "train" and f.source.task == "parallel" for f in everything) == 65
 
@@ -76,13 +79,17 @@ def test_copied_conll_file_is_read_by_realworld(tmp_path: Path) -> None:
 
 
 def test_cli_dry_run_lists_each_sources_real_layout(tmp_path: Path, capsys) -> None:
-    assert main([str(tmp_path), "--tasks", "ner", "nli", "--languages", "swh_Latn", "ind", "mya", "gaz_Latn",
-                 "--dry-run"]) == 0
+    assert (
+        main([str(tmp_path), "--tasks", "ner", "nli", "--languages", "swh_Latn", "ind", "mya", "gaz_Latn", "--dry-run"])
+        == 0
+    )
     listing = [line.split(" -> ") for line in capsys.readouterr().out.splitlines()]
     assert all(local == f"{tmp_path}/{local.removeprefix(f'{tmp_path}/')}" for _, local in listing)
     remote = [url for url, _ in listing]
-    wikiann, afrixnli = ("hf://datasets/unimelb-nlp/wikiann@refs%2Fconvert%2Fparquet",
-                         "hf://datasets/masakhane/afrixnli@refs%2Fconvert%2Fparquet")
+    wikiann, afrixnli = (
+        "hf://datasets/unimelb-nlp/wikiann@refs%2Fconvert%2Fparquet",
+        "hf://datasets/masakhane/afrixnli@refs%2Fconvert%2Fparquet",
+    )
     assert remote == [
         f"{GITHUB}/masakhane-io/masakhane-ner/main/MasakhaNER2.0/data/swa/test.txt",
         f"{wikiann}/en/train/*.parquet",
@@ -112,11 +119,12 @@ def test_cli_refuses_an_unknown_task(tmp_path: Path, capsys) -> None:
 
 def test_fetch_copies_github_files_into_the_layout_realworld_reads(tmp_path: Path) -> None:
     # the GitHub-hosted sources (MasakhaNER 2.0, IndoNLI), fetched from the fixtures as their remote
-    files = [dataclasses.replace(item, source=dataclasses.replace(item.source, remote=str(
-        FIXTURES / item.source.local))) for item in plan(["ner", "nli"], ["hau_Latn", "id"])
-        if item.source.name in ("masakhaner", "indonli")]
-    assert [item.relative for item in files] == ["MasakhaNER2.0/data/hau/test.txt",
-                                                 "data/indonli/test_expert.jsonl"]
+    files = [
+        dataclasses.replace(item, source=dataclasses.replace(item.source, remote=str(FIXTURES / item.source.local)))
+        for item in plan(["ner", "nli"], ["hau_Latn", "id"])
+        if item.source.name in ("masakhaner", "indonli")
+    ]
+    assert [item.relative for item in files] == ["MasakhaNER2.0/data/hau/test.txt", "data/indonli/test_expert.jsonl"]
     fetch(files, tmp_path / "mirror")
     datasets.disable_progress_bars()
     world = RealWorld("mbert", data_dir=tmp_path / "mirror", cache_dir=tmp_path / "cache")
@@ -131,4 +139,5 @@ def test_fetch_asks_the_hub_for_the_parquet_conversion(tmp_path: Path, monkeypat
     fetch(plan(["nli"], ["gaz_Latn", "mya_Mymr"])[:1] + plan(["nli"], ["mya_Mymr"])[-1:], tmp_path)
     assert [(repo, kw["revision"], kw["allow_patterns"], kw["local_dir"]) for repo, kw in calls] == [
         ("masakhane/afrixnli", "refs/convert/parquet", ["orm/test/*.parquet"], tmp_path / "masakhane/afrixnli"),
-        ("akhtet/myanmar-xnli", "main", ["data/test-*.parquet"], tmp_path / "akhtet/myanmar-xnli")]
+        ("akhtet/myanmar-xnli", "main", ["data/test-*.parquet"], tmp_path / "akhtet/myanmar-xnli"),
+    ]

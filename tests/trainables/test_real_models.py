@@ -41,10 +41,16 @@ def save_tiny_tokenizer(path: Path) -> PreTrainedTokenizerFast:
     tok.train_from_iterator(CORPUS, trainers.WordPieceTrainer(vocab_size=120, special_tokens=specials))
     cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
     tok.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
-        special_tokens=[("[CLS]", cls), ("[SEP]", sep)])
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]",
-                                   cls_token="[CLS]", sep_token="[SEP]", mask_token="[MASK]")
+        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1", special_tokens=[("[CLS]", cls), ("[SEP]", sep)]
+    )
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+    )
     fast.save_pretrained(path)
     return fast
 
@@ -96,8 +102,7 @@ def test_random_init_saves_the_real_architecture_once(model_dir: Path, tmp_path:
 
 def test_random_init_is_seeded(model_dir: Path, tmp_path: Path) -> None:
     def weights(cache: str, seed: int) -> torch.Tensor:
-        world = RealWorld("mbert", cache_dir=tmp_path / cache, random_init=True, seed=seed,
-                          model_overrides=TINY)
+        world = RealWorld("mbert", cache_dir=tmp_path / cache, random_init=True, seed=seed, model_overrides=TINY)
         return AutoModel.from_pretrained(world.model_path()).encoder.layer[0].attention.self.query.weight
 
     before = torch.random.get_rng_state()
@@ -107,21 +112,32 @@ def test_random_init_is_seeded(model_dir: Path, tmp_path: Path) -> None:
 
 
 def test_random_init_xlmr(model_dir: Path, tmp_path: Path) -> None:
-    world = RealWorld("xlm-roberta-base", cache_dir=tmp_path / "cache", random_init=True,
-                      model_overrides=TINY)
+    world = RealWorld("xlm-roberta-base", cache_dir=tmp_path / "cache", random_init=True, model_overrides=TINY)
     model = AutoModel.from_pretrained(world.model_path())
     assert isinstance(model, XLMRobertaModel) and model.config.model_type == "xlm-roberta"
 
 
 def test_default_architectures_match_the_published_checkpoints() -> None:
     mbert = architecture_config("mbert")
-    assert (mbert.model_type, mbert.vocab_size, mbert.hidden_size, mbert.num_hidden_layers,
-            mbert.num_attention_heads, mbert.intermediate_size, mbert.max_position_embeddings) == \
-        ("bert", 119547, 768, 12, 12, 3072, 512)
+    assert (
+        mbert.model_type,
+        mbert.vocab_size,
+        mbert.hidden_size,
+        mbert.num_hidden_layers,
+        mbert.num_attention_heads,
+        mbert.intermediate_size,
+        mbert.max_position_embeddings,
+    ) == ("bert", 119547, 768, 12, 12, 3072, 512)
     xlmr = architecture_config("xlm-roberta-base")
-    assert (xlmr.model_type, xlmr.vocab_size, xlmr.hidden_size, xlmr.num_hidden_layers,
-            xlmr.max_position_embeddings, xlmr.type_vocab_size, xlmr.pad_token_id) == \
-        ("xlm-roberta", 250002, 768, 12, 514, 1, 1)
+    assert (
+        xlmr.model_type,
+        xlmr.vocab_size,
+        xlmr.hidden_size,
+        xlmr.num_hidden_layers,
+        xlmr.max_position_embeddings,
+        xlmr.type_vocab_size,
+        xlmr.pad_token_id,
+    ) == ("xlm-roberta", 250002, 768, 12, 514, 1, 1)
 
 
 def test_missing_tokenizer_is_a_config_error_saying_what_to_provide(monkeypatch, tmp_path: Path) -> None:

@@ -55,8 +55,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> RealWorld:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> RealWorld:
-    return RealWorld("bert-base-multilingual-cased", data_dir=FIXTURES,
-                     cache_dir=tmp_path_factory.mktemp("real-cache"))
+    return RealWorld("bert-base-multilingual-cased", data_dir=FIXTURES, cache_dir=tmp_path_factory.mktemp("real-cache"))
 
 
 def tag_names(ds: datasets.Dataset, column: str = "tags") -> list[list[str]]:
@@ -66,21 +65,27 @@ def tag_names(ds: datasets.Dataset, column: str = "tags") -> list[list[str]]:
 
 # ---------------------------------------------------------------- parallel data
 
+
 @pytest.mark.filterwarnings("ignore::trainables.real.loading.MalformedLinesWarning")
 def test_parallel_puts_english_in_src_whatever_the_pair_order(world: RealWorld) -> None:
     # OPUS-100 en-fr (English first) and af-en (English second); NLLB amh_Ethi-eng_Latn / eng_Latn-yor_Latn
     assert world.parallel("fr").to_list() == [
-        {"src": "Good morning.", "tgt": "Bonjour."}, {"src": "Thank you.", "tgt": "Merci."},
-        {"src": "See you soon.", "tgt": "A bientot."}]  # the row with an empty English side is dropped
+        {"src": "Good morning.", "tgt": "Bonjour."},
+        {"src": "Thank you.", "tgt": "Merci."},
+        {"src": "See you soon.", "tgt": "A bientot."},
+    ]  # the row with an empty English side is dropped
     assert world.parallel("af")["tgt"] == ["Goeie more.", "Dankie."]
     assert world.parallel("af")["src"] == ["Good morning.", "Thank you."]
     amh = world.parallel("amh_Ethi")
     assert amh["src"] == ["Hello there", 'Okay "yes"', "NA"]  # TSV quotes and the text "NA" survive
     assert amh["tgt"][1] == 'እሺ "አዎ"'
-    assert world.parallel("yor").to_list() == [{"src": "Good morning", "tgt": "E kaaro"},
-                                                {"src": "Thank you", "tgt": "E se"}]
+    assert world.parallel("yor").to_list() == [
+        {"src": "Good morning", "tgt": "E kaaro"},
+        {"src": "Thank you", "tgt": "E se"},
+    ]
     assert world.parallel("fr").features == datasets.Features(
-        {"src": datasets.Value("string"), "tgt": datasets.Value("string")})
+        {"src": datasets.Value("string"), "tgt": datasets.Value("string")}
+    )
 
 
 def test_parallel_is_capped_and_served_from_the_cache_afterwards(tmp_path, monkeypatch) -> None:
@@ -107,8 +112,17 @@ def test_a_mirror_lists_only_the_languages_it_holds(world: RealWorld) -> None:
     assert world.parallel_languages() == ["af", "fr", "amh_Ethi", "yor_Latn"]
     assert world.task_languages("pos") == ["en", "de", "hau_Latn", "yor_Latn", "bbj"]  # catalog order
     assert world.task_languages("ner") == ["en", "de", "hau_Latn", "swh_Latn"]
-    assert world.task_languages("nli") == ["en", "fr", "id", "hau_Latn", "gaz_Latn", "swh_Latn", "mya_Mymr",
-                                           "aym", "quy"]
+    assert world.task_languages("nli") == [
+        "en",
+        "fr",
+        "id",
+        "hau_Latn",
+        "gaz_Latn",
+        "swh_Latn",
+        "mya_Mymr",
+        "aym",
+        "quy",
+    ]
 
 
 def test_parallel_refuses_english_and_evaluation_only_languages(world: RealWorld) -> None:
@@ -146,6 +160,7 @@ def test_nllb_cap_counts_good_pairs_and_stops_reading(tmp_path) -> None:
 
 
 # ---------------------------------------------------------------- part-of-speech tagging
+
 
 def test_pos_english_splits_follow_xtreme_order(world: RealWorld) -> None:
     train = world.task("pos", "en", "train")
@@ -187,6 +202,7 @@ def test_unknown_tag_names_are_refused() -> None:
 
 # ---------------------------------------------------------------- named-entity recognition
 
+
 def test_wikiann_english_and_code_mapping(world: RealWorld) -> None:
     valid = world.task("ner", "en", "validation")
     assert list(valid.features["tags"].feature.names) == list(NER)
@@ -226,8 +242,9 @@ def test_the_african_benchmark_scores_a_language_two_benchmarks_cover(world: Rea
 
 
 def test_source_order_can_be_overridden(tmp_path) -> None:
-    wikiann_first = RealWorld("mbert", data_dir=FIXTURES, cache_dir=tmp_path,
-                              sources={"ner": ["wikiann", "masakhaner"]})
+    wikiann_first = RealWorld(
+        "mbert", data_dir=FIXTURES, cache_dir=tmp_path, sources={"ner": ["wikiann", "masakhaner"]}
+    )
     assert wikiann_first.task_benchmarks("ner", "swh_Latn") == ["wikiann", "masakhaner"]
     swahili = wikiann_first.task("ner", "swh_Latn", "test")  # now WikiANN's `sw`
     assert swahili["tokens"] == [["Juma", "alienda", "Nairobi"]]
@@ -257,6 +274,7 @@ def test_label_lookup_remaps_any_order_by_name() -> None:
 
 # ---------------------------------------------------------------- natural-language inference
 
+
 def test_xnli_english_splits_and_labels(world: RealWorld) -> None:
     train = world.task("nli", "en", "train")
     assert train.features == task_features("nli")
@@ -265,7 +283,8 @@ def test_xnli_english_splits_and_labels(world: RealWorld) -> None:
     assert train["hypothesis"] == ["A person rests.", "He is tired.", "A man runs."]
     assert world.task("nli", "en", "validation").num_rows == 2
     assert world.task("nli", "fr", "test").to_list() == [
-        {"premise": "Un homme dort.", "hypothesis": "Un homme court.", "label": 2}]
+        {"premise": "Un homme dort.", "hypothesis": "Un homme court.", "label": 2}
+    ]
 
 
 def test_afrixnli_parquet_conversion_with_integer_labels_and_oromo_code(world: RealWorld) -> None:
@@ -275,13 +294,15 @@ def test_afrixnli_parquet_conversion_with_integer_labels_and_oromo_code(world: R
     assert hausa.features == task_features("nli")
     assert hausa.to_list() == [
         {"premise": 'Yaro ya ce "na gode".', "hypothesis": "Yaro ya yi magana.", "label": 0},
-        {"premise": "Yaro yana barci.", "hypothesis": "Yaro yana gudu.", "label": 2}]
+        {"premise": "Yaro yana barci.", "hypothesis": "Yaro yana gudu.", "label": 2},
+    ]
     assert world.task("nli", "gaz_Latn", "test")["label"] == [1]  # catalog gaz_Latn -> AfriXNLI `orm`
 
 
 def test_indonli_reads_the_expert_test_set_of_the_authors_jsonl(world: RealWorld) -> None:
     assert data_files(load_registry().source("indonli"), "id", "test", FIXTURES).endswith(
-        "ir-nlp-csui/indonli/data/indonli/test_expert.jsonl")
+        "ir-nlp-csui/indonli/data/indonli/test_expert.jsonl"
+    )
     indonesian = world.task("nli", "ind", "test")  # the paper's `ind` is catalog `id`
     assert indonesian.features == task_features("nli")
     assert indonesian["premise"] == ["Kucing itu tidur di kursi."] * 3
@@ -294,7 +315,8 @@ def test_myanmar_xnli_reads_the_burmese_columns_and_label_names(world: RealWorld
     assert burmese.features == task_features("nli")
     assert burmese.to_list() == [
         {"premise": "လူတစ်ယောက် အိပ်နေသည်။", "hypothesis": "သူ ပင်ပန်းနေသည်။", "label": 1},
-        {"premise": "လူတစ်ယောက် အိပ်နေသည်။", "hypothesis": "လူတစ်ယောက် ပြေးနေသည်။", "label": 2}]
+        {"premise": "လူတစ်ယောက် အိပ်နေသည်။", "hypothesis": "လူတစ်ယောက် ပြေးနေသည်။", "label": 2},
+    ]
     assert world.task_benchmarks("nli", "mya_Mymr") == ["myxnli"]
 
 
@@ -307,11 +329,11 @@ def test_americasnli(world: RealWorld) -> None:
 def test_nli_rows_without_gold_label_are_dropped() -> None:
     source = load_registry().source("xnli")
     raw = datasets.Dataset.from_dict({"premise": ["a", "b"], "hypothesis": ["c", "d"], "label": [-1, 1]})
-    assert loading.normalise_task(raw, source, "nli").to_list() == [
-        {"premise": "b", "hypothesis": "d", "label": 1}]
+    assert loading.normalise_task(raw, source, "nli").to_list() == [{"premise": "b", "hypothesis": "d", "label": 1}]
 
 
 # ---------------------------------------------------------------- refusals
+
 
 def test_only_english_has_train_and_validation(world: RealWorld) -> None:
     with pytest.raises(ConfigError) as err:
@@ -354,22 +376,26 @@ def test_unknown_task_model_and_code(world: RealWorld) -> None:
 
 # ---------------------------------------------------------------- registry and hub locations
 
-@pytest.mark.parametrize(("name", "lang", "split", "expected"), [
-    ("opus100", "fr", "train", "hf://datasets/Helsinki-NLP/opus-100@main/en-fr/train-*.parquet"),
-    ("opus100", "af", "train", "hf://datasets/Helsinki-NLP/opus-100@main/af-en/train-*.parquet"),
-    ("nllb", "amh_Ethi", "train", f"{NLLB_BUCKET}/amh_Ethi-eng_Latn.gz"),
-    ("nllb", "kaz_Cyrl", "train", f"{NLLB_BUCKET}/eng_Latn-kaz_Cyrl.gz"),
-    ("udpos", "kaz_Cyrl", "test", "hf://datasets/izhx/xtreme-r-udpos@main/kk/test*.parquet"),
-    ("udpos", "en", "validation", "hf://datasets/izhx/xtreme-r-udpos@main/en/dev*.parquet"),
-    ("masakhapos", "swh_Latn", "test", f"{GITHUB}/masakhane-io/masakhane-pos/main/data/swa/test.txt"),
-    ("wikiann", "mya_Mymr", "test", f"hf://datasets/unimelb-nlp/wikiann@{PARQUET_REF}/my/test/*.parquet"),
-    ("masakhaner", "pcm", "test", f"{GITHUB}/masakhane-io/masakhane-ner/main/MasakhaNER2.0/data/pcm/test.txt"),
-    ("xnli", "en", "train", "hf://datasets/facebook/xnli@main/en/train-*.parquet"),
-    ("afrixnli", "gaz_Latn", "test", f"hf://datasets/masakhane/afrixnli@{PARQUET_REF}/orm/test/*.parquet"),
-    ("indonli", "id", "test", f"{GITHUB}/ir-nlp-csui/indonli/main/data/indonli/test_expert.jsonl"),
-    ("myxnli", "mya_Mymr", "test", "hf://datasets/akhtet/myanmar-xnli@main/data/test-*.parquet"),
-    ("americasnli", "gn", "test", f"hf://datasets/nala-cub/americas_nli@{PARQUET_REF}/gn/test/*.parquet"),
-])
+
+@pytest.mark.parametrize(
+    ("name", "lang", "split", "expected"),
+    [
+        ("opus100", "fr", "train", "hf://datasets/Helsinki-NLP/opus-100@main/en-fr/train-*.parquet"),
+        ("opus100", "af", "train", "hf://datasets/Helsinki-NLP/opus-100@main/af-en/train-*.parquet"),
+        ("nllb", "amh_Ethi", "train", f"{NLLB_BUCKET}/amh_Ethi-eng_Latn.gz"),
+        ("nllb", "kaz_Cyrl", "train", f"{NLLB_BUCKET}/eng_Latn-kaz_Cyrl.gz"),
+        ("udpos", "kaz_Cyrl", "test", "hf://datasets/izhx/xtreme-r-udpos@main/kk/test*.parquet"),
+        ("udpos", "en", "validation", "hf://datasets/izhx/xtreme-r-udpos@main/en/dev*.parquet"),
+        ("masakhapos", "swh_Latn", "test", f"{GITHUB}/masakhane-io/masakhane-pos/main/data/swa/test.txt"),
+        ("wikiann", "mya_Mymr", "test", f"hf://datasets/unimelb-nlp/wikiann@{PARQUET_REF}/my/test/*.parquet"),
+        ("masakhaner", "pcm", "test", f"{GITHUB}/masakhane-io/masakhane-ner/main/MasakhaNER2.0/data/pcm/test.txt"),
+        ("xnli", "en", "train", "hf://datasets/facebook/xnli@main/en/train-*.parquet"),
+        ("afrixnli", "gaz_Latn", "test", f"hf://datasets/masakhane/afrixnli@{PARQUET_REF}/orm/test/*.parquet"),
+        ("indonli", "id", "test", f"{GITHUB}/ir-nlp-csui/indonli/main/data/indonli/test_expert.jsonl"),
+        ("myxnli", "mya_Mymr", "test", "hf://datasets/akhtet/myanmar-xnli@main/data/test-*.parquet"),
+        ("americasnli", "gn", "test", f"hf://datasets/nala-cub/americas_nli@{PARQUET_REF}/gn/test/*.parquet"),
+    ],
+)
 def test_hub_locations(name: str, lang: str, split: str, expected: str) -> None:
     assert data_files(load_registry().source(name), lang, split, None) == expected
 

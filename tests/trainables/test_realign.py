@@ -82,8 +82,7 @@ def test_pooling_excludes_special_tokens_of_the_encoder_output() -> None:
     enc = tok(["two dogs eat"], return_tensors="pt")
     with torch.no_grad():
         hidden = encoder_layer_states(encoder, enc["input_ids"], enc["attention_mask"], -1)
-        pooled = mean_pool(hidden, content_mask(enc["input_ids"], enc["attention_mask"],
-                                                tok.all_special_ids))
+        pooled = mean_pool(hidden, content_mask(enc["input_ids"], enc["attention_mask"], tok.all_special_ids))
     assert torch.allclose(pooled[0], hidden[0, 1:-1].mean(0), atol=1e-6)  # [CLS] ... [SEP]
 
 
@@ -93,10 +92,10 @@ def test_layer_selection_reads_the_requested_hidden_state() -> None:
     enc = world.tokenizer()(["a cat"], return_tensors="pt")
     with torch.no_grad():
         all_states = encoder(**enc, output_hidden_states=True).hidden_states
-        assert torch.allclose(encoder_layer_states(encoder, enc["input_ids"], enc["attention_mask"], 1),
-                              all_states[1])
-        assert torch.allclose(encoder_layer_states(encoder, enc["input_ids"], enc["attention_mask"], -1),
-                              all_states[-1], atol=1e-6)
+        assert torch.allclose(encoder_layer_states(encoder, enc["input_ids"], enc["attention_mask"], 1), all_states[1])
+        assert torch.allclose(
+            encoder_layer_states(encoder, enc["input_ids"], enc["attention_mask"], -1), all_states[-1], atol=1e-6
+        )
 
 
 def test_gradients_reach_the_encoder() -> None:
@@ -106,8 +105,11 @@ def test_gradients_reach_the_encoder() -> None:
     realigner = Realigner(encoder, tok.all_special_ids, proj_dim=16)
     batch = tok(["the cat sees a dog", "Ada eats", "kalo mi tu", "fe gu"], padding=True, return_tensors="pt")
     realigner(batch["input_ids"], batch["attention_mask"]).backward()
-    for name in ("embeddings.word_embeddings.weight", "encoder.layer.0.attention.self.query.weight",
-                 "encoder.layer.1.output.dense.weight"):
+    for name in (
+        "embeddings.word_embeddings.weight",
+        "encoder.layer.0.attention.self.query.weight",
+        "encoder.layer.1.output.dense.weight",
+    ):
         grad = dict(encoder.named_parameters())[name].grad
         assert grad is not None and grad.abs().sum() > 0, name
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in realigner.head.parameters())
@@ -177,9 +179,14 @@ def _layer_gradients(layer: int) -> dict[str, float]:
     batch = tok(["the cat sees a dog", "Ada eats", "kalo mi tu", "fe gu"], padding=True, return_tensors="pt")
     realigner(batch["input_ids"], batch["attention_mask"]).backward()
     blocks = {"embeddings": "embeddings.", "layer.0": "encoder.layer.0.", "layer.1": "encoder.layer.1."}
-    return {block: sum(float(p.grad.abs().sum()) for name, p in encoder.named_parameters()
-                       if name.startswith(prefix) and p.grad is not None)
-            for block, prefix in blocks.items()}
+    return {
+        block: sum(
+            float(p.grad.abs().sum())
+            for name, p in encoder.named_parameters()
+            if name.startswith(prefix) and p.grad is not None
+        )
+        for block, prefix in blocks.items()
+    }
 
 
 def test_paper_layer_leaves_the_last_layer_without_realignment_gradient() -> None:

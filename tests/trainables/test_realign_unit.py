@@ -15,11 +15,13 @@ import pytest
 import _fake_world
 from spaces.trial_config import TrialConfig
 
-CONFIG = TrialConfig.from_dict({
-    "languages": ["de", "yor_Latn"],
-    "realign": {"steps": 12, "batch_size": 8},
-    "finetune": {"epochs": 2, "batch_size": 8, "lr": 1e-3},
-}).to_dict()
+CONFIG = TrialConfig.from_dict(
+    {
+        "languages": ["de", "yor_Latn"],
+        "realign": {"steps": 12, "batch_size": 8},
+        "finetune": {"epochs": 2, "batch_size": 8, "lr": 1e-3},
+    }
+).to_dict()
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +51,9 @@ def _fit(trainable, storage: Path, max_failures: int = 0):
         tune.with_resources(trainable, {"cpu": 1}),
         param_space=CONFIG,
         run_config=tune.RunConfig(
-            storage_path=str(storage), name="t", verbose=0,
+            storage_path=str(storage),
+            name="t",
+            verbose=0,
             failure_config=tune.FailureConfig(max_failures=max_failures),
             checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
         ),
@@ -118,5 +122,7 @@ def test_trainable_runs_under_tuner_and_reports_each_phase(crashed_once) -> None
 
 def test_trial_restarted_by_tune_continues_from_its_checkpoint(crashed_once) -> None:
     _, attempts = crashed_once
-    assert attempts == [{"resumed": False, "realign": 12, "epochs": [], "threads": 0},
-                        {"resumed": True, "realign": 0, "epochs": [0, 1], "threads": 1}]
+    assert attempts == [
+        {"resumed": False, "realign": 12, "epochs": [], "threads": 0},
+        {"resumed": True, "realign": 0, "epochs": [0, 1], "threads": 1},
+    ]

@@ -18,18 +18,37 @@ from trainables.published.study import run_study, study_table, to_markdown
 M = "bert-base-multilingual-cased"
 
 
-def _run(folder: str, strategy: str, size: int, seed: int, hau: float, de: float, method: str = "before_noaligner",
-         languages: tuple[str, ...] = ("af",)) -> Run:
+def _run(
+    folder: str,
+    strategy: str,
+    size: int,
+    seed: int,
+    hau: float,
+    de: float,
+    method: str = "before_noaligner",
+    languages: tuple[str, ...] = ("af",),
+) -> Run:
     # Hausa: an LRL mBERT never saw in pretraining, so `unseen_lrl` is its score; `de` an HRL
-    return Run(folder=folder, strategy=strategy, size=size, model=M, method=method, task="ner", seed=seed,
-               languages=languages if method != "baseline" else (),
-               scores={"masakhaner/hau_Latn": hau, "wikiann/de": de})
+    return Run(
+        folder=folder,
+        strategy=strategy,
+        size=size,
+        model=M,
+        method=method,
+        task="ner",
+        seed=seed,
+        languages=languages if method != "baseline" else (),
+        scores={"masakhaner/hau_Latn": hau, "wikiann/de": de},
+    )
 
 
 def _hand_made() -> list[Run]:
     runs = []
-    for seed, base, everything, a, b in [(1, 0.30, 0.50, 0.40, 0.45), (2, 0.32, 0.52, 0.41, 0.49),
-                                         (3, 0.31, 0.55, 0.46, 0.47)]:
+    for seed, base, everything, a, b in [
+        (1, 0.30, 0.50, 0.40, 0.45),
+        (2, 0.32, 0.52, 0.41, 0.49),
+        (3, 0.31, 0.55, 0.46, 0.47),
+    ]:
         runs.append(_run("baseline", "baseline", 0, seed, base, 0.9, method="baseline"))
         runs.append(_run("xt_afri", "all", 65, seed, everything, 0.9, languages=("af", "de")))
         runs.append(_run("strat_a_5", "strat_a", 5, seed, a, 0.1))
@@ -74,8 +93,25 @@ def test_study_on_published_runs_ranks_each_size_and_compares_to_the_all_65_run(
 
 
 def test_cli_study_writes_markdown_json_and_png(tmp_path, capsys):
-    assert main(["study", "--model", "mbert", "--task", "nli", "--metric", "americasnli", "--sizes", "10",
-                 "--out", str(tmp_path), "--json"]) == 0
+    assert (
+        main(
+            [
+                "study",
+                "--model",
+                "mbert",
+                "--task",
+                "nli",
+                "--metric",
+                "americasnli",
+                "--sizes",
+                "10",
+                "--out",
+                str(tmp_path),
+                "--json",
+            ]
+        )
+        == 0
+    )
     records = json.loads(capsys.readouterr().out)
     assert records and all(r["size"] == 10 and r["task"] == "nli" for r in records)
     assert (tmp_path / "study.png").read_bytes()[:4] == b"\x89PNG"
@@ -90,16 +126,24 @@ def test_cli_refuses_a_metric_of_another_task(capsys):
 SOURCE = Path(__file__).resolve().parents[3] / "shared" / "published"
 
 
-@pytest.mark.skipif(not (SOURCE / "results").is_dir(),
-                    reason=f"the paper's source CSVs are not beside the checkout ({SOURCE})")
+@pytest.mark.skipif(
+    not (SOURCE / "results").is_dir(), reason=f"the paper's source CSVs are not beside the checkout ({SOURCE})"
+)
 def test_ranking_matches_a_direct_computation_from_the_source_csvs():
     """MasakhaNER mean (3-letter f1 columns) per seed, straight from the CSVs, for every size-5 folder."""
+
     def per_seed(folder: str, method: str = "before_noaligner") -> dict[int, float]:
         path = SOURCE / "results" / folder / f"{M}__mix_opus100_nllb__{method}__wikiann.csv"
         with path.open(newline="") as fh:
             rows = list(csv.DictReader(fh))
-        cols = [c for c in rows[0] if c.startswith("final_eval_") and c.endswith("_f1")
-                and len(c.split("_")[2]) == 3 and c.split("_")[2] not in ("avg",)]
+        cols = [
+            c
+            for c in rows[0]
+            if c.startswith("final_eval_")
+            and c.endswith("_f1")
+            and len(c.split("_")[2]) == 3
+            and c.split("_")[2] not in ("avg",)
+        ]
         return {int(r["seed"]): sum(float(r[c]) for c in cols) / len(cols) for r in rows}
 
     folders = sorted(p.parent.name for p in (SOURCE / "results").glob(f"*_5/{M}__*__before_noaligner__wikiann.csv"))

@@ -95,8 +95,9 @@ def test_names_are_the_same_anchor_in_every_language_of_a_script():
     for code in ("de", "swh_Latn", "ru", "ja"):
         other = gen.task("ner", code, "test")
         script = profile(code).script
-        for en_tok, en_tag, tok, tag in zip(english_ner["tokens"], english_ner["tags"], other["tokens"],
-                                           other["tags"], strict=True):
+        for en_tok, en_tag, tok, tag in zip(
+            english_ner["tokens"], english_ner["tags"], other["tokens"], other["tags"], strict=True
+        ):
             en_names = [w for w, t in zip(en_tok, en_tag, strict=True) if NER[t] != "O"]
             names = [w for w, t in zip(tok, tag, strict=True) if NER[t] != "O"]
             assert sorted(names) == sorted(transliterate(w.lower(), script, proper=True) for w in en_names)
@@ -117,8 +118,11 @@ def test_task_labels_use_the_shared_vocabularies_and_meanings_are_shared_across_
 def test_entailed_hypotheses_only_drop_details():
     gen = Generator(3, SMALL)
     nli = gen.nli("en", "train", 120)
-    entailed = [(p, h) for p, h, y in zip(nli["premise"], nli["hypothesis"], nli["label"], strict=True)
-                if NLI[y] == "entailment"]
+    entailed = [
+        (p, h)
+        for p, h, y in zip(nli["premise"], nli["hypothesis"], nli["label"], strict=True)
+        if NLI[y] == "entailment"
+    ]
     assert entailed
     for premise, hypothesis in entailed:
         assert set(hypothesis.split()) <= set(premise.split())
@@ -127,8 +131,10 @@ def test_entailed_hypotheses_only_drop_details():
 
 def _shared_letters(a: dict[str, str], b: dict[str, str]) -> float:
     """Mean share of letter bigrams a word keeps from the other language's word for the same concept."""
+
     def grams(w: str) -> set[str]:
-        return {w[i:i + 2] for i in range(len(w) - 1)}
+        return {w[i : i + 2] for i in range(len(w) - 1)}
+
     scores = [len(grams(a[k]) & grams(b[k])) / max(1, len(grams(a[k]))) for k in a]
     return sum(scores) / len(scores)
 

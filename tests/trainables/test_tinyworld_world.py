@@ -18,8 +18,7 @@ from trainables.worlds import World, get_world
 CONTRACT = {
     "pos": {"tokens": "List(Value('string'))", "tags": f"List(ClassLabel(names={list(UPOS)}))"},
     "ner": {"tokens": "List(Value('string'))", "tags": f"List(ClassLabel(names={list(NER)}))"},
-    "nli": {"premise": "Value('string')", "hypothesis": "Value('string')",
-            "label": f"ClassLabel(names={list(NLI)})"},
+    "nli": {"premise": "Value('string')", "hypothesis": "Value('string')", "label": f"ClassLabel(names={list(NLI)})"},
 }
 
 
@@ -108,8 +107,9 @@ def test_pretraining_is_deterministic_and_learns():
     tok = train_tokenizer(texts, set("".join(texts).replace(" ", "")), 60)
     spec = EncoderSpec(hidden=32, layers=1, heads=2, intermediate=64, steps=25, batch_size=8, warmup=5)
     losses: list[list[float]] = [[], []]
-    models = [pretrain(texts, tok, spec, seed=7, progress=lambda s, loss, i=i: losses[i].append(loss))
-              for i in range(2)]
+    models = [
+        pretrain(texts, tok, spec, seed=7, progress=lambda s, loss, i=i: losses[i].append(loss)) for i in range(2)
+    ]
     for a, b in zip(models[0].state_dict().values(), models[1].state_dict().values(), strict=True):
         assert torch.equal(a, b)
     assert losses[0] == losses[1]
@@ -168,7 +168,14 @@ def test_tokenizer_training_is_identical_across_processes():
         "tok = train_tokenizer(texts, world_alphabet(0), 2000)\n"
         "print(hashlib.sha256(tok.backend_tokenizer.to_str().encode()).hexdigest())\n"
     )
-    digests = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
-                              cwd=str(__import__("pathlib").Path(__file__).resolve().parents[2])).stdout
-               for _ in range(2)}
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=str(__import__("pathlib").Path(__file__).resolve().parents[2]),
+        ).stdout
+        for _ in range(2)
+    }
     assert len(digests) == 1 and len(next(iter(digests)).strip()) == 64

@@ -39,8 +39,11 @@ def _config(**overrides) -> TrialConfig:
 def _scores_only(metrics: dict) -> dict:
     """Metrics without timings, NaN as None (a NaN read back from a checkpoint is another float object,
     and NaN != NaN)."""
-    return {k: None if isinstance(v, float) and math.isnan(v) else v
-            for k, v in metrics.items() if not k.startswith("time/")}
+    return {
+        k: None if isinstance(v, float) and math.isnan(v) else v
+        for k, v in metrics.items()
+        if not k.startswith("time/")
+    }
 
 
 class Recorder:
@@ -117,10 +120,12 @@ def test_resume_after_first_epoch_runs_only_the_second(before_run, monkeypatch) 
     reports = []
     epochs_run = []
     original = TrialRun.finetune_epoch
-    monkeypatch.setattr(TrialRun, "finetune_epoch",
-                        lambda self, epoch: (epochs_run.append(epoch), original(self, epoch))[1])
-    resumed = run_trial(_config(), lambda m, c: reports.append(m["phase"]),
-                        resume_from=recorder.checkpoints[1], world=fake_world())
+    monkeypatch.setattr(
+        TrialRun, "finetune_epoch", lambda self, epoch: (epochs_run.append(epoch), original(self, epoch))[1]
+    )
+    resumed = run_trial(
+        _config(), lambda m, c: reports.append(m["phase"]), resume_from=recorder.checkpoints[1], world=fake_world()
+    )
     assert epochs_run == [1] and reports == ["final"]
     assert _scores_only(resumed) == _scores_only(final)
 
@@ -191,16 +196,18 @@ def test_resume_from_a_different_trial_is_refused(before_run) -> None:
 
 def test_baseline_mode_has_no_realignment() -> None:
     reports = []
-    final = run_trial(_config(realign={"mode": "none"}, finetune={"epochs": 1}),
-                      lambda m, c: reports.append(m["phase"]), world=fake_world())
+    final = run_trial(
+        _config(realign={"mode": "none"}, finetune={"epochs": 1}),
+        lambda m, c: reports.append(m["phase"]),
+        world=fake_world(),
+    )
     assert reports == ["final"]
     assert final["n_languages"] == 0 and final["n_pairs"] == 0 and final["realign_steps"] == 0
     assert math.isnan(final["in_subset"]) and math.isfinite(final["unseen_lrl"])
 
 
 def test_joint_mode_takes_one_realignment_step_per_finetuning_step() -> None:
-    final = run_trial(_config(realign={"mode": "joint", "joint_coef": 0.5}, finetune={"epochs": 1}),
-                      world=fake_world())
+    final = run_trial(_config(realign={"mode": "joint", "joint_coef": 0.5}, finetune={"epochs": 1}), world=fake_world())
     assert final["realign_steps"] == final["finetune_steps"] == math.ceil(fake_world().n_train / 8)
     assert math.isfinite(final["realign_loss"]) and math.isfinite(final["unseen_lrl"])
 
@@ -245,8 +252,11 @@ def test_mixed_precision_path_runs(monkeypatch) -> None:
     bf16 = DeviceSetup(torch.device("cpu"), torch.bfloat16, pin_memory=False, threads=1)
     monkeypatch.setattr(trial_mod, "select_device", lambda: bf16)
     for mode in ("before", "joint"):
-        config = _config(realign={"mode": mode, "steps": 3}, targets=["yor_Latn"],  # unseen by the encoder
-                         finetune={"epochs": 1, "train_size": 16})  # CPU bf16 is emulated: keep it small
+        config = _config(
+            realign={"mode": mode, "steps": 3},
+            targets=["yor_Latn"],  # unseen by the encoder
+            finetune={"epochs": 1, "train_size": 16},
+        )  # CPU bf16 is emulated: keep it small
         final = run_trial(config, world=fake_world())
         assert math.isfinite(final["realign_loss"]) and math.isfinite(final["unseen_lrl"])
 
@@ -263,8 +273,10 @@ def test_a_diverging_loss_fails_the_trial_with_its_reason(monkeypatch, mode):
         return loss * float("nan") if step == 3 else loss
 
     monkeypatch.setattr(TrialRun, "realign_loss", nan_at_step_3)
-    with pytest.raises(TrialDiverged, match=r"step 3 is nan .*realign.lr=" if mode == "before"
-                       else r"fine-tuning loss .* is nan .*joint_coef="):
+    with pytest.raises(
+        TrialDiverged,
+        match=r"step 3 is nan .*realign.lr=" if mode == "before" else r"fine-tuning loss .* is nan .*joint_coef=",
+    ):
         run_trial(_config(realign={"mode": mode}), world=fake_world())
 
 
@@ -289,8 +301,7 @@ def test_mixed_batches_draw_the_language_of_every_pair() -> None:
 
 
 def test_mixed_batches_follow_proportional_weights() -> None:
-    draws = _draws(_config(realign={"batch_size": 8, "sampling": "proportional"}),
-                   parallel={"de": 48, "yor_Latn": 16})
+    draws = _draws(_config(realign={"batch_size": 8, "sampling": "proportional"}), parallel={"de": 48, "yor_Latn": 16})
     langs = [lang for pairs in draws for lang, _ in pairs]
     assert abs(langs.count("de") / len(langs) - 0.75) < 0.035
 
@@ -310,8 +321,8 @@ def test_mixed_batch_collates_sources_then_translations_with_word_starts() -> No
     assert batch["input_ids"].shape[0] == 2 * len(pairs) == batch["word_start"].shape[0]
     for row, (lang, i) in enumerate(pairs):
         src, tgt = run.data.parallel[lang].row("src", i), run.data.parallel[lang].row("tgt", i)
-        assert batch["input_ids"][row, :len(src)].tolist() == src.tolist()
-        assert batch["input_ids"][len(pairs) + row, :len(tgt)].tolist() == tgt.tolist()
+        assert batch["input_ids"][row, : len(src)].tolist() == src.tolist()
+        assert batch["input_ids"][len(pairs) + row, : len(tgt)].tolist() == tgt.tolist()
 
 
 @pytest.mark.parametrize("realign", [{"batching": "per_language"}, {"pooling": "first_subword"}])

@@ -46,6 +46,6 @@ def test_fused_adam_matches_reference_adam() -> None:
     for _ in range(5):
         for p, opt in ((a, fast), (b, plain)):
             opt.zero_grad()
-            (p ** 2).sum().backward()
+            (p**2).sum().backward()
             opt.step()
     assert torch.allclose(a, b, atol=1e-6)

@@ -15,19 +15,22 @@ def test_two_language_before_trial_on_the_tiny_world(tiny_world, monkeypatch) ->
     monkeypatch.setenv("REALIGN_SEARCH_THREADS", "1")
     targets = ["en", "hi", "swh_Latn", *tiny_world.task_languages("pos")[::6]]  # every 6th: keeps it quick
     targets = list(dict.fromkeys(targets))
-    trial = TrialConfig.from_dict({
-        "languages": ["hi", "swh_Latn"], "task": "pos", "targets": targets,
-        "realign": {"mode": "before", "steps": 50, "lr": 1e-3},
-        "finetune": {"epochs": 2, "lr": 1e-3, "train_size": 500},
-    })
+    trial = TrialConfig.from_dict(
+        {
+            "languages": ["hi", "swh_Latn"],
+            "task": "pos",
+            "targets": targets,
+            "realign": {"mode": "before", "steps": 50, "lr": 1e-3},
+            "finetune": {"epochs": 2, "lr": 1e-3, "train_size": 500},
+        }
+    )
     reports = []
     final = run_trial(trial, lambda metrics, _ckpt: reports.append(metrics), world=tiny_world)
     assert [m["phase"] for m in reports] == ["realigned", "epoch", "final"]
     assert {k for k in final if k.startswith("score/")} == {f"score/{code}" for code in targets}
     scores = {code: final[f"score/{code}"] for code in targets}
     assert all(0.0 <= s <= 1.0 for s in scores.values())
-    for key in ("unseen_lrl", "seen_lrl", "heldout", "in_subset", "out_of_subset", "lrl", "hrl", "all",
-                "realign_loss"):
+    for key in ("unseen_lrl", "seen_lrl", "heldout", "in_subset", "out_of_subset", "lrl", "hrl", "all", "realign_loss"):
         assert math.isfinite(final[key]), key
     assert math.isfinite(reports[1]["unseen_lrl"])  # the intermediate report carries the objective
     assert final["n_languages"] == 2

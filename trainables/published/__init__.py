@@ -5,5 +5,14 @@ trainable is ``trainables.units.published``."""
 from trainables.published.data import Run, load_runs, result_metrics
 from trainables.published.replay import Measured, Replay, SeedResult, measured_subsets, measurement, replay
 
-__all__ = ["Measured", "Replay", "Run", "SeedResult", "load_runs", "measured_subsets", "measurement", "replay",
-           "result_metrics"]
+__all__ = [
+    "Measured",
+    "Replay",
+    "Run",
+    "SeedResult",
+    "load_runs",
+    "measured_subsets",
+    "measurement",
+    "replay",
+    "result_metrics",
+]

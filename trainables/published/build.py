@@ -61,15 +61,36 @@ NLI_BENCHMARKS = {
     "indonli": ("ind",),
     "myxnli": ("mya",),
     "americasnli": ("aym", "bzd", "cni", "gn", "hch", "nah", "oto", "quy", "shp", "tar"),
-    "afrixnli": ("amh", "eng", "ewe", "fra", "hau", "ibo", "kin", "lin", "lug", "orm", "sna", "sot",
-                 "swa", "twi", "wol", "xho", "yor", "zul"),
+    "afrixnli": (
+        "amh",
+        "eng",
+        "ewe",
+        "fra",
+        "hau",
+        "ibo",
+        "kin",
+        "lin",
+        "lug",
+        "orm",
+        "sna",
+        "sot",
+        "swa",
+        "twi",
+        "wol",
+        "xho",
+        "yor",
+        "zul",
+    ),
 }
 # NER and PoS: XTREME-R's WikiANN / UD use 2-letter codes, MasakhaNER 2.0 / MasakhaPOS 3-letter ones.
 TWO_BENCHMARKS = {"ner": ("wikiann", "masakhaner"), "pos": ("udpos", "masakhapos")}
 # Precedence: the first benchmark that scores a language gives its ``score/<code>``. The African sets come
 # first (the paper's tables report MasakhaNER 2.0, MasakhaPOS and AfriXNLI for their languages).
-BENCHMARK_ORDER = {"nli": ("afrixnli", "xnli", "indonli", "myxnli", "americasnli"),
-                   "ner": ("masakhaner", "wikiann"), "pos": ("masakhapos", "udpos")}
+BENCHMARK_ORDER = {
+    "nli": ("afrixnli", "xnli", "indonli", "myxnli", "americasnli"),
+    "ner": ("masakhaner", "wikiann"),
+    "pos": ("masakhapos", "udpos"),
+}
 PAPER_SUBSETS_FILE = Path(__file__).resolve().parents[2] / "spaces" / "data" / "paper_subsets.json"
 
 
@@ -119,7 +140,7 @@ def parse_file(path: Path) -> tuple[str, str, str, list[dict]] | None:
             for column, value in row.items():
                 if not (column.startswith("final_eval_") and column.endswith(suffix)) or value in ("", None):
                     continue
-                code = column[len("final_eval_"):-len(suffix)]
+                code = column[len("final_eval_") : -len(suffix)]
                 if code in AGGREGATE_COLUMNS:
                     continue
                 key = f"{benchmark_of(task, code)}/{catalog.get(code, column).code}"
@@ -127,8 +148,14 @@ def parse_file(path: Path) -> tuple[str, str, str, list[dict]] | None:
                     raise ValueError(f"{path}: two columns map to {key}")
                 scores[key] = float(value)
             langs = [c for c in row["realignment_langs"].split(",") if c] if method != "baseline" else []
-            runs.append({"seed": int(row["seed"]), "n": int(row["n_realignment_langs"]),
-                         "languages": catalog.resolve(langs, "realignment_langs"), "scores": scores})
+            runs.append(
+                {
+                    "seed": int(row["seed"]),
+                    "n": int(row["n_realignment_langs"]),
+                    "languages": catalog.resolve(langs, "realignment_langs"),
+                    "scores": scores,
+                }
+            )
     return model, method, task, runs
 
 
@@ -152,20 +179,36 @@ def build(source: Path) -> dict:
                     dropped.append(f"{folder}/{path.name} seed {run['seed']}: {run['n']} languages")
                     continue
                 columns[task].update(run["scores"])
-                records.append({"folder": folder, "strategy": strategy, "size": size, "model": model,
-                                "method": method, "task": task, "seed": run["seed"],
-                                "languages": run["languages"], "scores": run["scores"]})
-    assert all(set(BENCHMARK_ORDER[task]) == {b for k in keys for b in [k.split("/")[0]]}
-               for task, keys in columns.items()), "BENCHMARK_ORDER must name every benchmark of its task"
+                records.append(
+                    {
+                        "folder": folder,
+                        "strategy": strategy,
+                        "size": size,
+                        "model": model,
+                        "method": method,
+                        "task": task,
+                        "seed": run["seed"],
+                        "languages": run["languages"],
+                        "scores": run["scores"],
+                    }
+                )
+    assert all(
+        set(BENCHMARK_ORDER[task]) == {b for k in keys for b in [k.split("/")[0]]} for task, keys in columns.items()
+    ), "BENCHMARK_ORDER must name every benchmark of its task"
     order = {task: {b: i for i, b in enumerate(BENCHMARK_ORDER[task])} for task in columns}
-    sorted_columns = {task: sorted(keys, key=lambda k, t=task: (order[t][k.split("/")[0]], k))
-                      for task, keys in columns.items()}
-    rows = [{**{k: v for k, v in rec.items() if k != "scores"},
-             "scores": [rec["scores"].get(key) for key in sorted_columns[rec["task"]]]}
-            for rec in records]
+    sorted_columns = {
+        task: sorted(keys, key=lambda k, t=task: (order[t][k.split("/")[0]], k)) for task, keys in columns.items()
+    }
+    rows = [
+        {
+            **{k: v for k, v in rec.items() if k != "scores"},
+            "scores": [rec["scores"].get(key) for key in sorted_columns[rec["task"]]],
+        }
+        for rec in records
+    ]
     return {
         "source": "Realignment language-subset paper, published per-seed results (MIT License, "
-                  "Copyright (c) 2024 Posos; see LICENSE beside this file)",
+        "Copyright (c) 2024 Posos; see LICENSE beside this file)",
         "license": (source / "LICENSE").read_text(encoding="utf-8"),  # attribution travels with the data
         "benchmark_order": {task: list(BENCHMARK_ORDER[task]) for task in columns},
         "columns": sorted_columns,
@@ -182,8 +225,9 @@ def paper_subsets(data: dict) -> dict:
         if run["method"] == "baseline":
             continue
         lists = by_folder.setdefault(run["folder"], {})
-        entry = lists.setdefault(tuple(run["languages"]), {"strategy": run["strategy"], "size": run["size"],
-                                                           "seeds": set(), "ran": set()})
+        entry = lists.setdefault(
+            tuple(run["languages"]), {"strategy": run["strategy"], "size": run["size"], "seeds": set(), "ran": set()}
+        )
         entry["seeds"].add(run["seed"])
         entry["ran"].add(f"{short_model(run['model'])}/{run['task']}")
     out = []
@@ -192,16 +236,25 @@ def paper_subsets(data: dict) -> dict:
         for languages, entry in sorted(lists.items(), key=lambda kv: min(kv[1]["seeds"])):
             if per_seed and len(entry["seeds"]) != 1:
                 raise ValueError(f"{folder}: seeds {sorted(entry['seeds'])} share one of several lists")
-            out.append({"folder": folder, "strategy": entry["strategy"], "size": entry["size"],
-                        "seed": min(entry["seeds"]) if per_seed else None, "languages": list(languages),
-                        "ran": sorted(entry["ran"])})
+            out.append(
+                {
+                    "folder": folder,
+                    "strategy": entry["strategy"],
+                    "size": entry["size"],
+                    "seed": min(entry["seeds"]) if per_seed else None,
+                    "languages": list(languages),
+                    "ran": sorted(entry["ran"]),
+                }
+            )
     mislabelled = sorted({line.split("/", 1)[0] for line in data["dropped"]})
     return {
         "source": "the realignment lists of the paper's published results (MIT License, Copyright (c) 2024 "
-                  "Posos; see trainables/published/LICENSE); generated by python -m trainables.published.build",
+        "Posos; see trainables/published/LICENSE); generated by python -m trainables.published.build",
         "lists": out,
-        "mislabelled": {folder: "every run in it realigned on all 65 languages, not on the size its name "
-                                "promises" for folder in mislabelled},
+        "mislabelled": {
+            folder: "every run in it realigned on all 65 languages, not on the size its name promises"
+            for folder in mislabelled
+        },
     }
 
 
@@ -216,8 +269,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help="the paper's published/ folder")
     parser.add_argument("--out", type=Path, default=DATA_FILE)
-    parser.add_argument("--paper-subsets", type=Path, default=PAPER_SUBSETS_FILE,
-                        help="where the paper's realignment lists go (read by spaces.paper)")
+    parser.add_argument(
+        "--paper-subsets",
+        type=Path,
+        default=PAPER_SUBSETS_FILE,
+        help="where the paper's realignment lists go (read by spaces.paper)",
+    )
     args = parser.parse_args(argv)
     data = build(args.source)
     payload = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
@@ -225,9 +282,12 @@ def main(argv: list[str] | None = None) -> int:
         fh.write(payload)
     subsets = paper_subsets(data)
     args.paper_subsets.write_text(_one_list_per_line(subsets), encoding="utf-8")
-    print(f"{len(data['runs'])} runs, {sum(map(len, data['columns'].values()))} score columns -> "
-          f"{args.out} ({args.out.stat().st_size / 1e3:.0f} kB); dropped {len(data['dropped'])} mislabelled runs; "
-          f"{len(subsets['lists'])} paper lists -> {args.paper_subsets}", file=sys.stderr)
+    print(
+        f"{len(data['runs'])} runs, {sum(map(len, data['columns'].values()))} score columns -> "
+        f"{args.out} ({args.out.stat().st_size / 1e3:.0f} kB); dropped {len(data['dropped'])} mislabelled runs; "
+        f"{len(subsets['lists'])} paper lists -> {args.paper_subsets}",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -65,9 +65,19 @@ def load_runs() -> tuple[Run, ...]:
     for row in data["runs"]:
         columns = data["columns"][row["task"]]
         scores = {key: value for key, value in zip(columns, row["scores"], strict=True) if value is not None}
-        runs.append(Run(folder=row["folder"], strategy=row["strategy"], size=row["size"], model=row["model"],
-                        method=row["method"], task=row["task"], seed=row["seed"],
-                        languages=tuple(row["languages"]), scores=scores))
+        runs.append(
+            Run(
+                folder=row["folder"],
+                strategy=row["strategy"],
+                size=row["size"],
+                model=row["model"],
+                method=row["method"],
+                task=row["task"],
+                seed=row["seed"],
+                languages=tuple(row["languages"]),
+                scores=scores,
+            )
+        )
     return tuple(runs)
 
 
@@ -93,8 +103,9 @@ def check_model(model: str) -> str:
     """The published model id for a model name or alias (``mbert``, ``xlmr``)."""
     name = canonical_model(model)
     if name not in REAL_MODELS:
-        raise ConfigError("model", f"the paper published no results for model {model!r}",
-                          [*REAL_MODELS, *MODEL_ALIASES])
+        raise ConfigError(
+            "model", f"the paper published no results for model {model!r}", [*REAL_MODELS, *MODEL_ALIASES]
+        )
     return name
 
 
@@ -123,8 +134,15 @@ def primary_scores(bench_scores: Mapping[str, float], task: str) -> dict[str, fl
     return {code: value for code, (_, value) in chosen.items()}
 
 
-def result_metrics(bench_scores: Mapping[str, float], task: str, subset: Iterable[str],
-                   targets: Iterable[str] = (), *, model: str, sweep_pool: Collection[str] = ()) -> dict[str, float]:
+def result_metrics(
+    bench_scores: Mapping[str, float],
+    task: str,
+    subset: Iterable[str],
+    targets: Iterable[str] = (),
+    *,
+    model: str,
+    sweep_pool: Collection[str] = (),
+) -> dict[str, float]:
     """The result schema for one set of per-benchmark scores of ``model`` (``targets`` restricts the
     languages; ``sweep_pool`` is what the sweep may realign on, see ``trainables.metrics.aggregate``).
 

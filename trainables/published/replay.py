@@ -67,8 +67,9 @@ class Measured:
         return tuple(sorted({run.folder for run in self.runs}))
 
 
-def measured_subsets(model: str, task: str, method: str = OURS,
-                     runs: Sequence[Run] | None = None) -> tuple[Measured, ...]:
+def measured_subsets(
+    model: str, task: str, method: str = OURS, runs: Sequence[Run] | None = None
+) -> tuple[Measured, ...]:
     """Every subset the paper ran for (model, task, method), in the order of its sorted languages, from
     the shipped runs (cached) or from ``runs``."""
     if runs is None:
@@ -86,8 +87,10 @@ def _group(runs: Iterable[Run], model: str, task: str, method: str) -> tuple[Mea
     for run in runs:
         if (run.model, run.task, run.method) == (model, task, method):
             found[frozenset(run.languages)].append(run)
-    return tuple(Measured(tuple(sorted(key)), tuple(group))
-                 for key, group in sorted(found.items(), key=lambda item: sorted(item[0])))
+    return tuple(
+        Measured(tuple(sorted(key)), tuple(group))
+        for key, group in sorted(found.items(), key=lambda item: sorted(item[0]))
+    )
 
 
 @cache
@@ -107,8 +110,9 @@ def measurement(model: str, task: str, languages: Iterable[str], method: str = O
         codes, method = (), "baseline"
     found = _by_subset(model, task, method).get(frozenset(codes))
     if found is None:
-        raise ConfigError("languages", _no_measurement(codes, measured_subsets(model, task, method), model, task,
-                                                       method))
+        raise ConfigError(
+            "languages", _no_measurement(codes, measured_subsets(model, task, method), model, task, method)
+        )
     return found
 
 
@@ -121,8 +125,14 @@ def mean_scores(runs: Iterable[Run]) -> dict[str, float]:
     return {key: math.fsum(vals) / len(vals) for key, vals in sums.items()}
 
 
-def replay(model: str, task: str, languages: Iterable[str], method: str = OURS,
-           targets: Iterable[str] = (), sweep_pool: Iterable[str] = ()) -> Replay:
+def replay(
+    model: str,
+    task: str,
+    languages: Iterable[str],
+    method: str = OURS,
+    targets: Iterable[str] = (),
+    sweep_pool: Iterable[str] = (),
+) -> Replay:
     """The paper's result for ``languages`` (any code form); a ConfigError if it never ran that subset.
 
     ``method="baseline"`` (or an empty ``languages``) replays fine-tuning without realignment.
@@ -132,15 +142,22 @@ def replay(model: str, task: str, languages: Iterable[str], method: str = OURS,
     model, task, codes = check_model(model), check_task(task), found.languages
     targets = tuple(load_catalog().resolve(targets, "targets"))
     scored = {"model": model, "sweep_pool": tuple(sweep_pool)}
-    per_seed = tuple(SeedResult(run.seed, run.folder, result_metrics(run.scores, task, codes, targets, **scored))
-                     for run in sorted(found.runs, key=lambda r: (r.seed, r.folder)))
-    return Replay(model=model, task=task, method="baseline" if not codes else method, languages=codes,
-                  folders=found.folders, per_seed=per_seed,
-                  mean=result_metrics(found.scores, task, codes, targets, **scored))
+    per_seed = tuple(
+        SeedResult(run.seed, run.folder, result_metrics(run.scores, task, codes, targets, **scored))
+        for run in sorted(found.runs, key=lambda r: (r.seed, r.folder))
+    )
+    return Replay(
+        model=model,
+        task=task,
+        method="baseline" if not codes else method,
+        languages=codes,
+        folders=found.folders,
+        per_seed=per_seed,
+        mean=result_metrics(found.scores, task, codes, targets, **scored),
+    )
 
 
-def _no_measurement(codes: tuple[str, ...], subsets: Sequence[Measured], model: str, task: str,
-                    method: str) -> str:
+def _no_measurement(codes: tuple[str, ...], subsets: Sequence[Measured], model: str, task: str, method: str) -> str:
     """Why a subset cannot be replayed, naming the closest measured subsets (same size first, overlap)."""
     want = set(codes)
 
@@ -149,8 +166,11 @@ def _no_measurement(codes: tuple[str, ...], subsets: Sequence[Measured], model: 
         return (abs(len(subset) - len(want)), -len(subset & want), measured.runs[0].folder)
 
     nearest = sorted(subsets, key=closeness)[:3]
-    named = "; ".join(f"{m.runs[0].folder} ({len(m.languages)} languages, {len(set(m.languages) & want)} shared)"
-                      for m in nearest)
-    return (f"the paper published no {method} measurement for this subset of {len(codes)} languages with "
-            f"{model} on {task}; nearest measured subsets: {named}. Use the 'proxy' trainable to score "
-            "unmeasured subsets")
+    named = "; ".join(
+        f"{m.runs[0].folder} ({len(m.languages)} languages, {len(set(m.languages) & want)} shared)" for m in nearest
+    )
+    return (
+        f"the paper published no {method} measurement for this subset of {len(codes)} languages with "
+        f"{model} on {task}; nearest measured subsets: {named}. Use the 'proxy' trainable to score "
+        "unmeasured subsets"
+    )

@@ -87,8 +87,11 @@ def tasks_for(metric: str, task: str | None) -> list[str]:
     owner = benchmarks().get(metric)
     if owner is not None:
         if task is not None and check_task(task) != owner:
-            raise ConfigError("--metric", f"benchmark {metric!r} belongs to task {owner!r}, not {task!r}",
-                              [m for m, t in benchmarks().items() if t == task])
+            raise ConfigError(
+                "--metric",
+                f"benchmark {metric!r} belongs to task {owner!r}, not {task!r}",
+                [m for m, t in benchmarks().items() if t == task],
+            )
         return [owner]
     return [check_task(task)] if task else list(TASKS)
 
@@ -117,8 +120,14 @@ def paired(a: dict[int, float], b: dict[int, float]) -> Comparison:
     return Comparison(delta, float(test.statistic), float(test.pvalue), len(seeds))
 
 
-def study_table(model: str, task: str, metric: str, sizes: Sequence[int] = DEFAULT_SIZES,
-                ablations: bool = False, runs: Sequence[Run] | None = None) -> StudyTable:
+def study_table(
+    model: str,
+    task: str,
+    metric: str,
+    sizes: Sequence[int] = DEFAULT_SIZES,
+    ablations: bool = False,
+    runs: Sequence[Run] | None = None,
+) -> StudyTable:
     """Rank the strategies of each size in ``sizes`` for one model and task (``runs`` defaults to the paper's)."""
     runs = load_runs() if runs is None else runs
     mine = [r for r in runs if (r.model, r.task) == (model, task)]
@@ -126,8 +135,12 @@ def study_table(model: str, task: str, metric: str, sizes: Sequence[int] = DEFAU
     everything = seed_values([r for r in mine if r.method == OURS and r.strategy == ALL_STRATEGY], metric)
     by_folder: dict[str, list[Run]] = defaultdict(list)
     for run in mine:
-        if run.method == OURS and run.strategy != ALL_STRATEGY and run.size in sizes \
-                and (ablations or not run.folder.startswith("abla_")):
+        if (
+            run.method == OURS
+            and run.strategy != ALL_STRATEGY
+            and run.size in sizes
+            and (ablations or not run.folder.startswith("abla_"))
+        ):
             by_folder[run.folder].append(run)
     rows: list[StrategyResult] = []
     for size in sorted(set(sizes)):
@@ -141,16 +154,33 @@ def study_table(model: str, task: str, metric: str, sizes: Sequence[int] = DEFAU
         scored.sort(key=lambda item: (-np.mean(list(item[2].values())), item[0]))
         for rank, (strategy, folder, values) in enumerate(scored, start=1):
             vals = np.array(list(values.values()))
-            rows.append(StrategyResult(
-                model=model, task=task, metric=metric, size=size, rank=rank, strategy=strategy, folder=folder,
-                mean=float(vals.mean()), std=float(vals.std(ddof=1)) if len(vals) > 1 else math.nan,
-                seeds=tuple(values), vs_all=paired(values, everything), vs_baseline=paired(values, baseline)))
+            rows.append(
+                StrategyResult(
+                    model=model,
+                    task=task,
+                    metric=metric,
+                    size=size,
+                    rank=rank,
+                    strategy=strategy,
+                    folder=folder,
+                    mean=float(vals.mean()),
+                    std=float(vals.std(ddof=1)) if len(vals) > 1 else math.nan,
+                    seeds=tuple(values),
+                    vs_all=paired(values, everything),
+                    vs_baseline=paired(values, baseline),
+                )
+            )
     mean = lambda v: float(np.mean(list(v.values()))) if v else math.nan  # noqa: E731
     return StudyTable(model, task, metric, tuple(rows), mean(everything), mean(baseline))
 
 
-def run_study(model: str | None = None, task: str | None = None, metric: str = "unseen_lrl",
-              sizes: Sequence[int] = DEFAULT_SIZES, ablations: bool = False) -> list[StudyTable]:
+def run_study(
+    model: str | None = None,
+    task: str | None = None,
+    metric: str = "unseen_lrl",
+    sizes: Sequence[int] = DEFAULT_SIZES,
+    ablations: bool = False,
+) -> list[StudyTable]:
     """Study tables for the given model (default both) and task (default every task the metric has)."""
     if not sizes or any(int(s) <= 0 for s in sizes):
         raise ConfigError("--sizes", "give positive subset sizes, e.g. 5,10,20,40")
@@ -175,8 +205,14 @@ class ClaimRow:
     candidates: int
 
 
-def claim_row(model: str, task: str, metric: str = "unseen_lrl", max_size: int = 20, ablations: bool = False,
-              runs: Sequence[Run] | None = None) -> ClaimRow:
+def claim_row(
+    model: str,
+    task: str,
+    metric: str = "unseen_lrl",
+    max_size: int = 20,
+    ablations: bool = False,
+    runs: Sequence[Run] | None = None,
+) -> ClaimRow:
     """Best paper folder of at most ``max_size`` languages (by seed mean) vs the all-65 run (``xt_afri``).
 
     The best is picked among every candidate folder, so its p-value is not corrected for that choice.
@@ -188,21 +224,36 @@ def claim_row(model: str, task: str, metric: str = "unseen_lrl", max_size: int =
     for run in mine:
         if run.strategy != ALL_STRATEGY and run.size <= max_size and (ablations or not run.folder.startswith("abla_")):
             by_folder[run.folder].append(run)
-    scored = {folder: values for folder, folder_runs in by_folder.items()
-              if (values := seed_values(folder_runs, metric))}
+    scored = {
+        folder: values for folder, folder_runs in by_folder.items() if (values := seed_values(folder_runs, metric))
+    }
     if not scored:
-        raise ConfigError("--max-size", f"the paper ran no subset of at most {max_size} languages for {model} "
-                          f"on {task}")
+        raise ConfigError(
+            "--max-size", f"the paper ran no subset of at most {max_size} languages for {model} on {task}"
+        )
     folder = max(sorted(scored), key=lambda f: np.mean(list(scored[f].values())))
     values = scored[folder]
-    return ClaimRow(model=model, task=task, metric=metric, max_size=max_size, folder=folder,
-                    size=by_folder[folder][0].size, mean=float(np.mean(list(values.values()))),
-                    all_mean=float(np.mean(list(everything.values()))) if everything else math.nan,
-                    vs_all=paired(values, everything), candidates=len(scored))
+    return ClaimRow(
+        model=model,
+        task=task,
+        metric=metric,
+        max_size=max_size,
+        folder=folder,
+        size=by_folder[folder][0].size,
+        mean=float(np.mean(list(values.values()))),
+        all_mean=float(np.mean(list(everything.values()))) if everything else math.nan,
+        vs_all=paired(values, everything),
+        candidates=len(scored),
+    )
 
 
-def run_claim(model: str | None = None, task: str | None = None, metric: str = "unseen_lrl", max_size: int = 20,
-              ablations: bool = False) -> list[ClaimRow]:
+def run_claim(
+    model: str | None = None,
+    task: str | None = None,
+    metric: str = "unseen_lrl",
+    max_size: int = 20,
+    ablations: bool = False,
+) -> list[ClaimRow]:
     """``claim_row`` for the given model (default both) and task (default every task the metric has)."""
     if max_size <= 0:
         raise ConfigError("--max-size", f"give a positive subset size, not {max_size}")
@@ -216,20 +267,26 @@ def claim_markdown(rows: Sequence[ClaimRow]) -> str:
 
     metric, max_size = rows[0].metric, rows[0].max_size
     flagged = name_checks()
-    out = [f"| model | task | best paper subset of <= {max_size} (of n) | size | {metric} | all-65 | Δ | t | p | "
-           "seeds |", "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    out = [
+        f"| model | task | best paper subset of <= {max_size} (of n) | size | {metric} | all-65 | Δ | t | p | seeds |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in rows:
         t = "–" if math.isnan(r.vs_all.t) else f"{r.vs_all.t:.2f}"
         name = r.folder + (" †" if flagged.get(r.folder) else "")
-        out.append(f"| {MODEL_LABELS.get(r.model, r.model)} | {r.task} | {name} (of {r.candidates}) | {r.size} | "
-                   f"{_fmt(r.mean)} | {_fmt(r.all_mean)} | {_fmt(r.vs_all.delta)} | {t} | {_fmt_p(r.vs_all)} | "
-                   f"{r.vs_all.n_pairs} |")
+        out.append(
+            f"| {MODEL_LABELS.get(r.model, r.model)} | {r.task} | {name} (of {r.candidates}) | {r.size} | "
+            f"{_fmt(r.mean)} | {_fmt(r.all_mean)} | {_fmt(r.vs_all.delta)} | {t} | {_fmt_p(r.vs_all)} | "
+            f"{r.vs_all.n_pairs} |"
+        )
     out.append("")
-    out.append(f"Scores ×100, mean over seeds. Best = highest seed mean among the n paper folders of at most "
-               f"{max_size} languages (ablations only with --ablations); Δ = mean paired difference best − all-65 "
-               "over matching seeds; p = two-sided paired t-test (scipy.stats.ttest_rel), * p < 0.05, not "
-               "corrected for picking the best of n. † the folder's list contradicts its name "
-               "(realign-search paper-subsets).")
+    out.append(
+        f"Scores ×100, mean over seeds. Best = highest seed mean among the n paper folders of at most "
+        f"{max_size} languages (ablations only with --ablations); Δ = mean paired difference best − all-65 "
+        "over matching seeds; p = two-sided paired t-test (scipy.stats.ttest_rel), * p < 0.05, not "
+        "corrected for picking the best of n. † the folder's list contradicts its name "
+        "(realign-search paper-subsets)."
+    )
     return "\n".join(out) + "\n"
 
 
@@ -248,19 +305,24 @@ def to_markdown(tables: Sequence[StudyTable]) -> str:
     out: list[str] = []
     for table in tables:
         out.append(f"### {MODEL_LABELS.get(table.model, table.model)} · {table.task} · {table.metric}\n")
-        out.append(f"all-65 (xt_afri): {_fmt(table.all_mean)} · baseline (no realignment): "
-                   f"{_fmt(table.baseline_mean)}\n")
+        out.append(
+            f"all-65 (xt_afri): {_fmt(table.all_mean)} · baseline (no realignment): {_fmt(table.baseline_mean)}\n"
+        )
         out.append("| size | rank | strategy | mean | sd | seeds | Δ all-65 | p | Δ baseline | p |")
         out.append("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
         for r in table.rows:
-            out.append(f"| {r.size} | {r.rank} | {r.strategy} | {_fmt(r.mean)} | {_fmt(r.std)} | {len(r.seeds)} | "
-                       f"{_fmt(r.vs_all.delta)} | {_fmt_p(r.vs_all)} | {_fmt(r.vs_baseline.delta)} | "
-                       f"{_fmt_p(r.vs_baseline)} |")
+            out.append(
+                f"| {r.size} | {r.rank} | {r.strategy} | {_fmt(r.mean)} | {_fmt(r.std)} | {len(r.seeds)} | "
+                f"{_fmt(r.vs_all.delta)} | {_fmt_p(r.vs_all)} | {_fmt(r.vs_baseline.delta)} | "
+                f"{_fmt_p(r.vs_baseline)} |"
+            )
         if not table.rows:
             out.append("| – | – | no published strategy at these sizes | | | | | | | |")
         out.append("")
-    out.append("Scores ×100. Δ = mean paired difference over matching seeds; p = two-sided paired t-test "
-               "(scipy.stats.ttest_rel); * p < 0.05.")
+    out.append(
+        "Scores ×100. Δ = mean paired difference over matching seeds; p = two-sided paired t-test "
+        "(scipy.stats.ttest_rel); * p < 0.05."
+    )
     return "\n".join(out) + "\n"
 
 
@@ -304,7 +366,7 @@ def plot(tables: Sequence[StudyTable], path: Path) -> Path:
         ax.set_title(f"{MODEL_LABELS.get(table.model, table.model)} · {table.task} · {table.metric}")
         ax.set_xlabel("subset size")
         ax.set_ylabel("score ×100")
-    for ax in list(axes.flat)[len(tables):]:
+    for ax in list(axes.flat)[len(tables) :]:
         ax.axis("off")
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=min(6, max(1, len(labels))), fontsize="small")

@@ -60,8 +60,15 @@ def data_files(source: Source, lang: str, split: str, data_dir: str | Path | Non
     return str(path)
 
 
-def read_split(source: Source, lang: str, split: str, *, data_dir: str | Path | None,
-               cache_dir: str | Path | None, streaming: bool = False) -> datasets.Dataset:
+def read_split(
+    source: Source,
+    lang: str,
+    split: str,
+    *,
+    data_dir: str | Path | None,
+    cache_dir: str | Path | None,
+    streaming: bool = False,
+) -> datasets.Dataset:
     """The raw split as the source ships it (its own columns and label ids)."""
     if source.format == "tsv":
         raise ValueError(f"source {source.name}: a tsv source is read with parallel_pairs, not read_split")
@@ -69,8 +76,12 @@ def read_split(source: Source, lang: str, split: str, *, data_dir: str | Path | 
     options = {key: _fill(value, values) for key, value in source.read.items()}
     files = data_files(source, lang, split, data_dir)
     return datasets.load_dataset(
-        source.format, data_files={split: files}, split=split, streaming=streaming,
-        cache_dir=None if cache_dir is None else str(cache_dir), **options,
+        source.format,
+        data_files={split: files},
+        split=split,
+        streaming=streaming,
+        cache_dir=None if cache_dir is None else str(cache_dir),
+        **options,
     )
 
 
@@ -96,9 +107,12 @@ class Malformed:
     def report(self, source: Source, path: str, expected: str) -> None:
         """One warning for the whole file (a per-line warning would flood a multi-GB corpus)."""
         if self.count:
-            warnings.warn(f"{source.dataset}: skipped {self.count} malformed line(s) of {path} (first: line "
-                          f"{self.first}); each line must be UTF-8 with {expected}", MalformedLinesWarning,
-                          stacklevel=2)
+            warnings.warn(
+                f"{source.dataset}: skipped {self.count} malformed line(s) of {path} (first: line "
+                f"{self.first}); each line must be UTF-8 with {expected}",
+                MalformedLinesWarning,
+                stacklevel=2,
+            )
 
 
 def tsv_records(path: str, fields: Sequence[str], malformed: Malformed) -> Iterator[dict[str, str]]:
@@ -132,8 +146,7 @@ def label_names(source: Source, feature: Any) -> tuple[str, ...] | None:
     return source.labels or None
 
 
-def label_lookup(source_names: Sequence[str], target: Sequence[str],
-                 label_map: Mapping[str, str]) -> dict[str, int]:
+def label_lookup(source_names: Sequence[str], target: Sequence[str], label_map: Mapping[str, str]) -> dict[str, int]:
     """Source label name -> target id; every source name must land in the target vocabulary."""
     lookup: dict[str, int] = {}
     for name in source_names:
@@ -166,25 +179,29 @@ def normalise_task(raw: datasets.Dataset, source: Source, task: str) -> datasets
     target = LABELS[task]
     lookup = label_lookup(names or [*target, *source.label_map], target, source.label_map)
     if task in TOKEN_TASKS:
+
         def convert(batch: dict[str, list[Any]]) -> dict[str, list[Any]]:
             return {
                 "tokens": [list(map(str, toks)) for toks in batch[cols["tokens"]]],
                 "tags": [[_to_target(t, names, lookup) for t in tags] for tags in batch[cols["tags"]]],
             }
     else:
+
         def convert(batch: dict[str, list[Any]]) -> dict[str, list[Any]]:
             return {
                 "premise": [str(p) for p in batch[cols["premise"]]],
                 "hypothesis": [str(h) for h in batch[cols["hypothesis"]]],
                 "label": [_to_target(v, names, lookup) for v in batch[cols["label"]]],
             }
+
     if task not in TOKEN_TASKS:
         raw = raw.filter(lambda v: _to_target(v, names, lookup) >= 0, input_columns=[cols["label"]])
     return raw.map(convert, batched=True, remove_columns=raw.column_names, features=task_features(task))
 
 
-def parallel_pairs(source: Source, lang: str, *, data_dir: str | Path | None, cache_dir: str | Path | None,
-                   limit: int | None) -> list[dict[str, str]]:
+def parallel_pairs(
+    source: Source, lang: str, *, data_dir: str | Path | None, cache_dir: str | Path | None, limit: int | None
+) -> list[dict[str, str]]:
     """English-``lang`` pairs of a parallel source (``src`` English), at most ``limit``, streamed."""
     if source.format != "tsv":
         rows = read_split(source, lang, "train", data_dir=data_dir, cache_dir=cache_dir, streaming=True)

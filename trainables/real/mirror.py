@@ -51,8 +51,9 @@ class MirrorFile:
         return data_dir / self.source.local / self.relative
 
 
-def plan(tasks: Sequence[str] = ALL_TASKS, languages: Iterable[str] | None = None,
-         registry: Registry | None = None) -> list[MirrorFile]:
+def plan(
+    tasks: Sequence[str] = ALL_TASKS, languages: Iterable[str] | None = None, registry: Registry | None = None
+) -> list[MirrorFile]:
     """Every file RealWorld would read for ``tasks`` and ``languages`` (default: all they cover): one
     parallel source per language, but every benchmark of a task that has the language."""
     registry = registry or load_registry()
@@ -71,8 +72,11 @@ def plan(tasks: Sequence[str] = ALL_TASKS, languages: Iterable[str] | None = Non
                 if (task == "parallel" or lang == ENGLISH) and lang in served:
                     continue
                 served.add(lang)
-                splits = ["train"] if task == "parallel" else (
-                    ["train", "validation", "test"] if lang == ENGLISH else ["test"])
+                splits = (
+                    ["train"]
+                    if task == "parallel"
+                    else (["train", "validation", "test"] if lang == ENGLISH else ["test"])
+                )
                 _, values = source.config_for(lang)
                 for split in splits:
                     relative = source.files.format(**values, split=source.split_name(split))
@@ -124,8 +128,13 @@ def fetch(files: Sequence[MirrorFile], data_dir: Path, max_pairs: int | None = D
         source = items[0].source
         if source.remote.startswith("hf://"):
             repo, revision = _hub_repo(source.remote)
-            snapshot_download(repo, repo_type="dataset", revision=revision, local_dir=data_dir / source.local,
-                              allow_patterns=sorted({item.relative for item in items}))
+            snapshot_download(
+                repo,
+                repo_type="dataset",
+                revision=revision,
+                local_dir=data_dir / source.local,
+                allow_patterns=sorted({item.relative for item in items}),
+            )
         else:
             for item in items:
                 if item.relative.endswith(".gz"):  # NLLB's huge TSVs: only the head RealWorld streams
@@ -145,15 +154,14 @@ def save_models(model_dir: Path) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m trainables.real.mirror",
-                                     description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m trainables.real.mirror", description=__doc__.split("\n")[0])
     parser.add_argument("data_dir", type=Path, help="where to write the mirror (RealWorld's data_dir)")
-    parser.add_argument("--tasks", nargs="+", default=list(ALL_TASKS),
-                        help=f"subset of {' '.join(ALL_TASKS)}")
+    parser.add_argument("--tasks", nargs="+", default=list(ALL_TASKS), help=f"subset of {' '.join(ALL_TASKS)}")
     parser.add_argument("--languages", nargs="+", help="catalog codes (default: every covered language)")
     parser.add_argument("--max-pairs", type=int, default=DEFAULT_MAX_PAIRS, help="lines kept per NLLB pair")
-    parser.add_argument("--models", type=Path,
-                        help="also save mBERT and XLM-R here (use it as $REALIGN_SEARCH_MODEL_DIR)")
+    parser.add_argument(
+        "--models", type=Path, help="also save mBERT and XLM-R here (use it as $REALIGN_SEARCH_MODEL_DIR)"
+    )
     parser.add_argument("--dry-run", action="store_true", help="print what would be fetched, fetch nothing")
     args = parser.parse_args(argv)
     try:

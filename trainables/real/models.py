@@ -23,16 +23,36 @@ MODEL_DIR_ENV = "REALIGN_SEARCH_MODEL_DIR"
 
 # The published configs of the two checkpoints (huggingface.co/<id>/blob/main/config.json).
 ARCHITECTURES: dict[str, tuple[type[PretrainedConfig], dict[str, Any]]] = {
-    "bert-base-multilingual-cased": (BertConfig, dict(
-        vocab_size=119547, hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
-        intermediate_size=3072, max_position_embeddings=512, type_vocab_size=2, pad_token_id=0,
-        layer_norm_eps=1e-12,
-    )),
-    "xlm-roberta-base": (XLMRobertaConfig, dict(
-        vocab_size=250002, hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
-        intermediate_size=3072, max_position_embeddings=514, type_vocab_size=1, pad_token_id=1,
-        bos_token_id=0, eos_token_id=2, layer_norm_eps=1e-5,
-    )),
+    "bert-base-multilingual-cased": (
+        BertConfig,
+        dict(
+            vocab_size=119547,
+            hidden_size=768,
+            num_hidden_layers=12,
+            num_attention_heads=12,
+            intermediate_size=3072,
+            max_position_embeddings=512,
+            type_vocab_size=2,
+            pad_token_id=0,
+            layer_norm_eps=1e-12,
+        ),
+    ),
+    "xlm-roberta-base": (
+        XLMRobertaConfig,
+        dict(
+            vocab_size=250002,
+            hidden_size=768,
+            num_hidden_layers=12,
+            num_attention_heads=12,
+            intermediate_size=3072,
+            max_position_embeddings=514,
+            type_vocab_size=1,
+            pad_token_id=1,
+            bos_token_id=0,
+            eos_token_id=2,
+            layer_norm_eps=1e-5,
+        ),
+    ),
 }
 
 
@@ -53,8 +73,9 @@ def local_model_dir(model: str) -> Path | None:
     return path if path.is_dir() else None
 
 
-def architecture_config(model: str, vocab_size: int | None = None,
-                        overrides: Mapping[str, Any] | None = None) -> PretrainedConfig:
+def architecture_config(
+    model: str, vocab_size: int | None = None, overrides: Mapping[str, Any] | None = None
+) -> PretrainedConfig:
     """The checkpoint's architecture as a config; ``overrides`` shrink it for tests."""
     config_cls, sizes = ARCHITECTURES[real_model_id(model)]
     params = dict(sizes)
@@ -81,8 +102,9 @@ def load_tokenizer(model: str, tokenizer_dir: str | Path | None = None) -> PreTr
         ) from err
 
 
-def random_init_dir(model: str, tokenizer: PreTrainedTokenizerBase, root: Path, seed: int,
-                    overrides: Mapping[str, Any] | None = None) -> Path:
+def random_init_dir(
+    model: str, tokenizer: PreTrainedTokenizerBase, root: Path, seed: int, overrides: Mapping[str, Any] | None = None
+) -> Path:
     """Save (once) a randomly initialised model of the real architecture and the tokenizer; return its dir.
 
     The directory name carries the seed and a hash of the shape (tokenizer vocabulary, overrides), so
@@ -91,9 +113,11 @@ def random_init_dir(model: str, tokenizer: PreTrainedTokenizerBase, root: Path, 
     import torch
     from transformers import AutoModel
 
-    shape = {"vocab_size": len(tokenizer), **({} if tokenizer.pad_token_id is None
-                                              else {"pad_token_id": tokenizer.pad_token_id}),
-             **(overrides or {})}
+    shape = {
+        "vocab_size": len(tokenizer),
+        **({} if tokenizer.pad_token_id is None else {"pad_token_id": tokenizer.pad_token_id}),
+        **(overrides or {}),
+    }
     tag = json.dumps(dict(sorted(shape.items())), separators=(",", ":"))
     path = root / f"{real_model_id(model)}-random-seed{seed}-{hashlib.sha1(tag.encode()).hexdigest()[:10]}"
 

@@ -47,8 +47,9 @@ class Source:
         if lang == ENGLISH and self.english is not None:
             return self.english
         if lang not in self.languages:
-            raise ConfigError("language", f"{self.name} ({self.dataset}) has no data for {lang!r}",
-                              self.canonical_languages())
+            raise ConfigError(
+                "language", f"{self.name} ({self.dataset}) has no data for {lang!r}", self.canonical_languages()
+            )
         return self.languages[lang]
 
     def canonical_languages(self) -> list[str]:
@@ -73,8 +74,7 @@ class Source:
 
     def split_name(self, split: str) -> str:
         if split not in self.splits:
-            raise ConfigError("split", f"{self.name} ({self.dataset}) has no {split!r} split",
-                              list(self.splits))
+            raise ConfigError("split", f"{self.name} ({self.dataset}) has no {split!r} split", list(self.splits))
         return self.splits[split]
 
 
@@ -124,15 +124,26 @@ def _source(name: str, raw: dict[str, Any], task: str) -> Source:
         if code not in catalog or catalog.get(code).code != code:
             raise ValueError(f"sources.toml: {name} maps {code!r}, which is not a canonical catalog code")
     if (raw["format"] == "tsv") != bool(raw.get("fields")):
-        raise ValueError(f"sources.toml: {name}: `fields` goes with format = \"tsv\", and only with it")
+        raise ValueError(f'sources.toml: {name}: `fields` goes with format = "tsv", and only with it')
     if raw["config"] not in CONFIG_STYLES:
         raise ValueError(f"sources.toml: {name}.config must be one of {CONFIG_STYLES}")
     return Source(
-        name=name, task=task, dataset=raw["dataset"], remote=raw["remote"], local=raw["local"],
-        format=raw["format"], config=raw["config"], files=raw["files"], splits=dict(raw["splits"]),
-        columns=dict(raw["columns"]), languages=languages, english=raw.get("english"),
-        labels=tuple(raw.get("labels", ())), label_map=dict(raw.get("label_map", {})),
-        read=dict(raw.get("read", {})), fields=tuple(raw.get("fields", ())),
+        name=name,
+        task=task,
+        dataset=raw["dataset"],
+        remote=raw["remote"],
+        local=raw["local"],
+        format=raw["format"],
+        config=raw["config"],
+        files=raw["files"],
+        splits=dict(raw["splits"]),
+        columns=dict(raw["columns"]),
+        languages=languages,
+        english=raw.get("english"),
+        labels=tuple(raw.get("labels", ())),
+        label_map=dict(raw.get("label_map", {})),
+        read=dict(raw.get("read", {})),
+        fields=tuple(raw.get("fields", ())),
     )
 
 
@@ -151,4 +162,3 @@ def parse_registry(text: str) -> Registry:
 def load_registry() -> Registry:
     """The packaged registry, parsed once per process."""
     return parse_registry(resources.files("trainables.real").joinpath("sources.toml").read_text("utf-8"))
-

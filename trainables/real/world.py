@@ -44,11 +44,19 @@ class RealWorld:
 
     name = "real"
 
-    def __init__(self, model: str, data_dir: str | Path | None = None, cache_dir: str | Path | None = None,
-                 random_init: bool | None = None, *, tokenizer_dir: str | Path | None = None,
-                 max_pairs: int | None = DEFAULT_MAX_PAIRS, seed: int = 0,
-                 sources: Mapping[str, list[str]] | None = None,
-                 model_overrides: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        model: str,
+        data_dir: str | Path | None = None,
+        cache_dir: str | Path | None = None,
+        random_init: bool | None = None,
+        *,
+        tokenizer_dir: str | Path | None = None,
+        max_pairs: int | None = DEFAULT_MAX_PAIRS,
+        seed: int = 0,
+        sources: Mapping[str, list[str]] | None = None,
+        model_overrides: Mapping[str, Any] | None = None,
+    ) -> None:
         self.model = real_model_id(model)
         data_dir = data_dir if data_dir is not None else os.environ.get(DATA_DIR_ENV) or None
         if data_dir is not None and not Path(data_dir).is_dir():
@@ -91,8 +99,11 @@ class RealWorld:
     # ------------------------------------------------------------------ parallel data
     def parallel_languages(self) -> list[str]:
         """Languages with pairs: the registry's, or with a ``data_dir`` those whose file is mirrored."""
-        return [code for code in self.registry.languages("parallel")
-                if self._has_files(self.parallel_source(code), code, "train")]
+        return [
+            code
+            for code in self.registry.languages("parallel")
+            if self._has_files(self.parallel_source(code), code, "train")
+        ]
 
     def _has_files(self, source: Source, lang: str, split: str) -> bool:
         """Always true for the hub; for a local mirror, whether the split's file is there."""
@@ -121,19 +132,24 @@ class RealWorld:
         code = load_catalog().get(lang).code
         source = self.parallel_source(code)
         config, _ = source.config_for(code)
-        origin = "hub" if self.data_dir is None else \
-            "local-" + hashlib.sha1(str(self.data_dir.resolve()).encode()).hexdigest()[:10]
+        origin = (
+            "hub"
+            if self.data_dir is None
+            else "local-" + hashlib.sha1(str(self.data_dir.resolve()).encode()).hexdigest()[:10]
+        )
         limit = "all" if self.max_pairs is None else str(self.max_pairs)
         target = self.cache_dir / "parallel" / origin / source.name / config / f"{limit}.parquet"
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
-            rows = parallel_pairs(source, code, data_dir=self.data_dir, cache_dir=self.cache_dir / "hf",
-                                  limit=self.max_pairs)
+            rows = parallel_pairs(
+                source, code, data_dir=self.data_dir, cache_dir=self.cache_dir / "hf", limit=self.max_pairs
+            )
             partial = target.with_suffix(".partial")
             datasets.Dataset.from_list(rows, features=PARALLEL_FEATURES).to_parquet(str(partial))
             partial.replace(target)
-        return datasets.Dataset.from_parquet(str(target), features=PARALLEL_FEATURES,
-                                             cache_dir=str(self.cache_dir / "hf"))
+        return datasets.Dataset.from_parquet(
+            str(target), features=PARALLEL_FEATURES, cache_dir=str(self.cache_dir / "hf")
+        )
 
     # ------------------------------------------------------------------ task data
     def task_languages(self, task: str) -> list[str]:
@@ -147,8 +163,7 @@ class RealWorld:
         first scores the language, the others are reported beside it. With a ``data_dir``, only those
         mirrored there."""
         code = load_catalog().get(lang).code
-        return [source.name for source in self._candidates(task, code)
-                if self._has_files(source, code, "test")]
+        return [source.name for source in self._candidates(task, code) if self._has_files(source, code, "test")]
 
     def _candidates(self, task: str, code: str) -> list[Source]:
         _check_task(task)
@@ -165,8 +180,9 @@ class RealWorld:
             for source in candidates:
                 if source.name == benchmark:
                     return source
-            raise ConfigError("benchmark", f"no {task} benchmark {benchmark!r} for {lang!r}",
-                              [source.name for source in candidates])
+            raise ConfigError(
+                "benchmark", f"no {task} benchmark {benchmark!r} for {lang!r}", [source.name for source in candidates]
+            )
         available = [source for source in candidates if self._has_files(source, code, "test")]
         return (available or candidates)[0]
 
@@ -186,4 +202,3 @@ class RealWorld:
 def _check_task(task: str) -> None:
     if task not in TASKS:
         raise ConfigError("task", f"unknown task {task!r}", TASKS)
-

@@ -73,9 +73,11 @@ class EventSampler:
 
     def noun_phrase(self, nouns: tuple[str, ...] = NOUNS) -> Phrase:
         rng = self.rng
-        return Phrase(noun=rng.choice(nouns),
-                      adjective=rng.choice(ADJECTIVES) if rng.random() < 0.35 else None,
-                      number=rng.choice(NUMBERS) if rng.random() < 0.2 else None)
+        return Phrase(
+            noun=rng.choice(nouns),
+            adjective=rng.choice(ADJECTIVES) if rng.random() < 0.35 else None,
+            number=rng.choice(NUMBERS) if rng.random() < 0.2 else None,
+        )
 
     def event(self) -> Event:
         rng = self.rng
@@ -89,9 +91,13 @@ class EventSampler:
         if rng.random() < 0.5:
             place = self.entity("LOC") if rng.random() < 0.5 else self.noun_phrase(PLACES)
         return Event(
-            agent=agent, verb=rng.choice(TRANSITIVE if transitive else INTRANSITIVE), patient=patient,
-            adposition=rng.choice(ADPOSITIONS) if place else None, place=place,
-            time=rng.choice(TIMES) if rng.random() < 0.3 else None, negated=rng.random() < 0.15,
+            agent=agent,
+            verb=rng.choice(TRANSITIVE if transitive else INTRANSITIVE),
+            patient=patient,
+            adposition=rng.choice(ADPOSITIONS) if place else None,
+            place=place,
+            time=rng.choice(TIMES) if rng.random() < 0.3 else None,
+            negated=rng.random() < 0.15,
         )
 
     def sentence(self) -> list[Event]:
@@ -105,8 +111,10 @@ def _word(lang: LanguageProfile, concept: str) -> str:
 
 def realise_phrase(phrase: Phrase, lang: LanguageProfile) -> list[Token]:
     if phrase.entity:
-        return [(transliterate(part, lang.script, proper=True), "PROPN",
-                 f"{'B' if i == 0 else 'I'}-{phrase.entity}") for i, part in enumerate(phrase.name)]
+        return [
+            (transliterate(part, lang.script, proper=True), "PROPN", f"{'B' if i == 0 else 'I'}-{phrase.entity}")
+            for i, part in enumerate(phrase.name)
+        ]
     assert phrase.noun is not None
     noun = _word(lang, phrase.noun)
     if lang.code == "en" and phrase.number:
@@ -163,6 +171,7 @@ def text(tokens: list[Token]) -> str:
 
 
 # ---- NLI: hypotheses derived from the premise's meaning ----
+
 
 def _optional_parts(event: Event) -> list[str]:
     parts = []

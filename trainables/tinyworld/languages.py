@@ -15,8 +15,7 @@ from spaces.typology import load_typology
 from trainables.tinyworld.lexicon import language_lexicon
 
 ORDERS = ("SVO", "SOV", "VSO", "VOS", "OVS", "OSV")
-FULL_STOP = {"Deva": "।", "Beng": "।", "Guru": "।", "Gujr": "।", "Hans": "。", "Jpan": "。",
-             "Mymr": "။", "Ethi": "።"}
+FULL_STOP = {"Deva": "।", "Beng": "।", "Guru": "।", "Gujr": "।", "Hans": "。", "Jpan": "。", "Mymr": "။", "Ethi": "።"}
 # Featural distances from English in the catalog span ~0.18-0.33; this maps them onto [0, 1].
 _FEATURAL_NEAR, _FEATURAL_FAR = 0.17, 0.33
 
@@ -78,10 +77,15 @@ def profile(code: str, seed: int = 0) -> LanguageProfile:
         article = "before"
     divergence = divergence_from_english(lang.code)
     return LanguageProfile(
-        code=lang.code, script=lang.script, family=lang.family, order=order,
+        code=lang.code,
+        script=lang.script,
+        family=lang.family,
+        order=order,
         adjective_before=syntax.get("S_ADJECTIVE_BEFORE_NOUN", 1.0) >= syntax.get("S_ADJECTIVE_AFTER_NOUN", 0.0),
         adposition_after=syntax.get("S_ADPOSITION_AFTER_NOUN", 0.0) > syntax.get("S_ADPOSITION_BEFORE_NOUN", 0.0),
-        article=article, divergence=divergence,
-        lexicon=language_lexicon(lang.code, lang.family, divergence, seed,
-                                 shared_rate=shared_vocabulary_rate(lang.code)),
+        article=article,
+        divergence=divergence,
+        lexicon=language_lexicon(
+            lang.code, lang.family, divergence, seed, shared_rate=shared_vocabulary_rate(lang.code)
+        ),
     )

@@ -17,8 +17,28 @@ from dataclasses import dataclass
 from trainables.tinyworld.scripts import CONSONANTS, VOWELS
 
 # Concept inventory: key -> (English form, UPOS). Keys are what the grammar manipulates.
-NOUNS = ("man", "woman", "child", "dog", "cat", "bird", "teacher", "doctor", "farmer", "student",
-         "book", "car", "house", "tree", "letter", "apple", "bread", "ball", "phone", "horse")
+NOUNS = (
+    "man",
+    "woman",
+    "child",
+    "dog",
+    "cat",
+    "bird",
+    "teacher",
+    "doctor",
+    "farmer",
+    "student",
+    "book",
+    "car",
+    "house",
+    "tree",
+    "letter",
+    "apple",
+    "bread",
+    "ball",
+    "phone",
+    "horse",
+)
 PLACES = ("market", "school", "village", "park", "garden", "office", "river", "station")
 TRANSITIVE = ("saw", "bought", "found", "took", "made", "sold", "read", "carried", "liked", "opened")
 INTRANSITIVE = ("slept", "ran", "arrived", "laughed", "sang", "worked", "waited", "danced")
@@ -29,15 +49,39 @@ TIMES = ("today", "yesterday", "again")
 FUNCTION = {"the": "DET", "and": "CCONJ", "never": "ADV"}
 
 CONCEPTS: dict[str, str] = {
-    **{w: "NOUN" for w in NOUNS + PLACES}, **{w: "VERB" for w in TRANSITIVE + INTRANSITIVE},
-    **{w: "ADJ" for w in ADJECTIVES}, **{w: "NUM" for w in NUMBERS},
-    **{w: "ADP" for w in ADPOSITIONS}, **{w: "ADV" for w in TIMES}, **FUNCTION,
+    **{w: "NOUN" for w in NOUNS + PLACES},
+    **{w: "VERB" for w in TRANSITIVE + INTRANSITIVE},
+    **{w: "ADJ" for w in ADJECTIVES},
+    **{w: "NUM" for w in NUMBERS},
+    **{w: "ADP" for w in ADPOSITIONS},
+    **{w: "ADV" for w in TIMES},
+    **FUNCTION,
 }
 
 # Soft sound changes first (b<->p ...), so light mutation keeps words recognisable.
-_NEIGHBOURS = {"b": "p", "p": "b", "d": "t", "t": "d", "g": "k", "k": "g", "v": "f", "f": "v", "s": "z",
-               "z": "s", "m": "n", "n": "m", "l": "r", "r": "l", "c": "k", "q": "k", "x": "s", "j": "y",
-               "y": "j", "h": "", "w": "v"}
+_NEIGHBOURS = {
+    "b": "p",
+    "p": "b",
+    "d": "t",
+    "t": "d",
+    "g": "k",
+    "k": "g",
+    "v": "f",
+    "f": "v",
+    "s": "z",
+    "z": "s",
+    "m": "n",
+    "n": "m",
+    "l": "r",
+    "r": "l",
+    "c": "k",
+    "q": "k",
+    "x": "s",
+    "j": "y",
+    "y": "j",
+    "h": "",
+    "w": "v",
+}
 
 
 def stable_rng(*parts: object) -> random.Random:
@@ -103,8 +147,7 @@ def family_protolexicon(family: str, seed: int) -> dict[str, str]:
     return forms
 
 
-def language_lexicon(code: str, family: str, divergence: float, seed: int,
-                     shared_rate: float = 0.0) -> dict[str, str]:
+def language_lexicon(code: str, family: str, divergence: float, seed: int, shared_rate: float = 0.0) -> dict[str, str]:
     """Concept -> Latin phonemic form for one language.
 
     ``divergence`` in [0, 1] sets the sound-change rate; content words also take a language-specific

@@ -55,32 +55,51 @@ def train_tokenizer(texts: Iterable[str], alphabet: Iterable[str], vocab_size: i
     tok.normalizer = normalizers.NFC()  # no lower-casing/accent stripping: it would break scripts
     tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement=WORD_START, prepend_scheme="always")
     tok.decoder = decoders.Metaspace(replacement=WORD_START, prepend_scheme="always")
-    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=list(SPECIAL_TOKENS),
-                                  initial_alphabet=chars, limit_alphabet=len(chars) + 16,
-                                  show_progress=False)
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=list(SPECIAL_TOKENS),
+        initial_alphabet=chars,
+        limit_alphabet=len(chars) + 16,
+        show_progress=False,
+    )
     tok.train_from_iterator(texts, trainer=trainer)
     cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
     tok.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        single="[CLS] $A [SEP]",
+        pair="[CLS] $A [SEP] $B:1 [SEP]:1",
         special_tokens=[("[CLS]", cls), ("[SEP]", sep)],
     )
     return PreTrainedTokenizerFast(
-        tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
-        sep_token="[SEP]", mask_token="[MASK]", model_max_length=512,
+        tokenizer_object=tok,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+        model_max_length=512,
         clean_up_tokenization_spaces=False,  # decode must give back the exact world text
     )
 
 
 def bert_config(spec: EncoderSpec, tokenizer: PreTrainedTokenizerFast) -> BertConfig:
     return BertConfig(
-        vocab_size=len(tokenizer), hidden_size=spec.hidden, num_hidden_layers=spec.layers,
-        num_attention_heads=spec.heads, intermediate_size=spec.intermediate,
-        max_position_embeddings=max(128, spec.max_length * 2), pad_token_id=tokenizer.pad_token_id,
+        vocab_size=len(tokenizer),
+        hidden_size=spec.hidden,
+        num_hidden_layers=spec.layers,
+        num_attention_heads=spec.heads,
+        intermediate_size=spec.intermediate,
+        max_position_embeddings=max(128, spec.max_length * 2),
+        pad_token_id=tokenizer.pad_token_id,
     )
 
 
-def pretrain(texts: list[str], tokenizer: PreTrainedTokenizerFast, spec: EncoderSpec, seed: int,
-             progress: Callable[[int, float], None] | None = None) -> BertForMaskedLM:
+def pretrain(
+    texts: list[str],
+    tokenizer: PreTrainedTokenizerFast,
+    spec: EncoderSpec,
+    seed: int,
+    progress: Callable[[int, float], None] | None = None,
+) -> BertForMaskedLM:
     """Masked-LM pretraining, deterministic for a seed on CPU (one thread, seeded order and masks).
 
     One thread also because on a shared 2-core machine 2 torch threads were measured ~10x slower per
@@ -94,25 +113,30 @@ def pretrain(texts: list[str], tokenizer: PreTrainedTokenizerFast, spec: Encoder
         torch.set_num_threads(threads)
 
 
-def _pretrain(texts: list[str], tokenizer: PreTrainedTokenizerFast, spec: EncoderSpec, seed: int,
-              progress: Callable[[int, float], None] | None) -> BertForMaskedLM:
+def _pretrain(
+    texts: list[str],
+    tokenizer: PreTrainedTokenizerFast,
+    spec: EncoderSpec,
+    seed: int,
+    progress: Callable[[int, float], None] | None,
+) -> BertForMaskedLM:
     torch.manual_seed(seed)
     model = BertForMaskedLM(bert_config(spec, tokenizer))
     model.train()
-    collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=spec.mask_probability,
-                                               return_tensors="pt")
+    collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=spec.mask_probability, return_tensors="pt")
     encoded = tokenizer(texts, truncation=True, max_length=spec.max_length)["input_ids"]
     order_rng = random.Random(seed)
     optimizer = torch.optim.AdamW(model.parameters(), lr=spec.lr, weight_decay=0.01)
     schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: min(1.0, (step + 1) / spec.warmup) * max(0.0, 1 - step / spec.steps))
+        optimizer, lambda step: min(1.0, (step + 1) / spec.warmup) * max(0.0, 1 - step / spec.steps)
+    )
     order: list[int] = []
     for step in range(spec.steps):
         if len(order) < spec.batch_size:
             fresh = list(range(len(encoded)))
             order_rng.shuffle(fresh)
             order.extend(fresh)
-        batch_ids, order = order[: spec.batch_size], order[spec.batch_size:]
+        batch_ids, order = order[: spec.batch_size], order[spec.batch_size :]
         batch = collator([{"input_ids": encoded[i]} for i in batch_ids])
         loss = masked_lm_loss(model, batch)
         loss.backward()

@@ -57,9 +57,12 @@ _KATAKANA = (0x30A2, 0x30F3)  # ア..ン: proper names, as Japanese writes forei
 
 
 def _stable_letter(ch: str) -> bool:
-    return (unicodedata.category(ch) in ("Ll", "Lo")
-            and unicodedata.normalize("NFKC", ch) == ch and unicodedata.normalize("NFC", ch) == ch
-            and len(ch.upper()) == 1)  # e.g. Greek ΰ capitalises to two code points
+    return (
+        unicodedata.category(ch) in ("Ll", "Lo")
+        and unicodedata.normalize("NFKC", ch) == ch
+        and unicodedata.normalize("NFC", ch) == ch
+        and len(ch.upper()) == 1
+    )  # e.g. Greek ΰ capitalises to two code points
 
 
 @cache
@@ -81,7 +84,7 @@ def syllables(word: str) -> list[str]:
     i = 0
     while i < len(word):
         if word[i] not in VOWELS and i + 1 < len(word) and word[i + 1] in VOWELS:
-            out.append(word[i:i + 2])
+            out.append(word[i : i + 2])
             i += 2
         else:
             out.append(word[i])

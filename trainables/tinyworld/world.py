@@ -88,8 +88,9 @@ class TinyWorld:
 
     def _dataset(self, *parts: str) -> datasets.Dataset:
         folder = self.path.joinpath("data", *parts)
-        return load_healing(folder, lambda: datasets.load_from_disk(str(folder)),
-                            lambda err: heal_world(self.path, err, self.inode))
+        return load_healing(
+            folder, lambda: datasets.load_from_disk(str(folder)), lambda err: heal_world(self.path, err, self.inode)
+        )
 
     def tokenizer(self) -> PreTrainedTokenizerFast:
         if self._tokenizer is None:
@@ -111,8 +112,9 @@ class TinyWorld:
 
     def parallel(self, lang: str) -> datasets.Dataset:
         code = load_catalog().get(lang).code
-        _check_choice("language", code, self.parallel_languages(),
-                      "has no parallel data (only the realignment pool has)")
+        _check_choice(
+            "language", code, self.parallel_languages(), "has no parallel data (only the realignment pool has)"
+        )
         return self._dataset("parallel", code)
 
     def task(self, task: str, lang: str, split: str) -> datasets.Dataset:
@@ -121,8 +123,9 @@ class TinyWorld:
         code = load_catalog().get(lang).code
         _check_choice("language", code, self.task_languages(task), f"has no {task} data")
         if split not in task_splits(code):
-            raise ConfigError("split", f"{code} has no {split!r} split: only English has train/validation",
-                              task_splits(code))
+            raise ConfigError(
+                "split", f"{code} has no {split!r} split: only English has train/validation", task_splits(code)
+            )
         return self._dataset(task, code, split)
 
     def monolingual(self, lang: str) -> datasets.Dataset:
@@ -139,8 +142,9 @@ def _check_choice(field: str, value: str, allowed: list[str] | tuple[str, ...], 
         raise ConfigError(field, f"{value!r} {problem or 'is not allowed'}", allowed)
 
 
-def build_world(seed: int, target: Path, sizes: Sizes = Sizes(), spec: EncoderSpec | None = None,
-                progress: bool = True) -> Path:
+def build_world(
+    seed: int, target: Path, sizes: Sizes = Sizes(), spec: EncoderSpec | None = None, progress: bool = True
+) -> Path:
     """Generate every dataset, train the tokenizer, pretrain the encoder; write into ``target``."""
     from trainables.tinyworld.pretrain import EncoderSpec, pretrain, train_tokenizer
 
@@ -152,8 +156,9 @@ def build_world(seed: int, target: Path, sizes: Sizes = Sizes(), spec: EncoderSp
     data = target / "data"
     was_enabled = datasets.is_progress_bar_enabled()
     datasets.disable_progress_bars()
-    bar = tqdm(total=len(codes) + spec.steps, desc=f"tiny world (seed {seed})", unit="step",
-               disable=not progress, leave=False)
+    bar = tqdm(
+        total=len(codes) + spec.steps, desc=f"tiny world (seed {seed})", unit="step", disable=not progress, leave=False
+    )
     try:
         pretraining_text: list[str] = []
         pretrained = set(pretraining_languages())
@@ -185,10 +190,15 @@ def build_world(seed: int, target: Path, sizes: Sizes = Sizes(), spec: EncoderSp
         if was_enabled:
             datasets.enable_progress_bars()
     manifest = {
-        "version": VERSION, "seed": seed, "sizes": asdict(sizes), "encoder": spec.to_dict(),
+        "version": VERSION,
+        "seed": seed,
+        "sizes": asdict(sizes),
+        "encoder": spec.to_dict(),
         "pretraining_languages": sorted(pretrained, key=codes.index),
-        "parallel_languages": parallel_languages(), "task_languages": codes,
-        "english": ENGLISH, "build_seconds": round(time.time() - started, 1),
+        "parallel_languages": parallel_languages(),
+        "task_languages": codes,
+        "english": ENGLISH,
+        "build_seconds": round(time.time() - started, 1),
     }
     (target / MANIFEST).write_text(json.dumps(manifest, indent=2), "utf-8")
     return target
@@ -198,8 +208,9 @@ def world_path(seed: int = 0) -> Path:
     return cache_dir("tinyworld") / world_key(seed)
 
 
-def ensure_world(seed: int = 0, rebuild: bool = False, progress: bool = True, sizes: Sizes = Sizes(),
-                 spec: EncoderSpec | None = None) -> Path:
+def ensure_world(
+    seed: int = 0, rebuild: bool = False, progress: bool = True, sizes: Sizes = Sizes(), spec: EncoderSpec | None = None
+) -> Path:
     """The built world's directory, building it (once, under a lock) if it is missing."""
     final = world_path(seed)
     if (final / MANIFEST).exists() and not rebuild:
@@ -281,7 +292,10 @@ def load_world(seed: int = 0, build_if_missing: bool = True, progress: bool = Tr
     path = world_path(seed)
     if not (path / MANIFEST).exists():
         if not build_if_missing:
-            raise ConfigError("world", f"the tiny world for seed {seed} is not built at {path}; "
-                              "run `realign-search world build`", None)
+            raise ConfigError(
+                "world",
+                f"the tiny world for seed {seed} is not built at {path}; run `realign-search world build`",
+                None,
+            )
         ensure_world(seed, progress=progress)
     return _open(str(path))

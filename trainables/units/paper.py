@@ -26,11 +26,11 @@ def requested(config: Mapping[str, Any], refusal: str) -> tuple[TrialConfig, tup
     return trial, () if trial.realign.mode == "none" else trial.languages
 
 
-def final_result(trial: TrialConfig, subset: tuple[str, ...], bench_scores: Mapping[str, float],
-                 **extra: Any) -> dict[str, Any]:
+def final_result(
+    trial: TrialConfig, subset: tuple[str, ...], bench_scores: Mapping[str, float], **extra: Any
+) -> dict[str, Any]:
     """What the trial reports for ``bench_scores`` when it realigned on ``subset`` (canonical codes)."""
     model, task = check_model(trial.model), check_task(trial.task)
     targets = tuple(load_catalog().resolve(trial.targets, "targets"))
     metrics = result_metrics(bench_scores, task, subset, targets, model=model, sweep_pool=tuple(trial.sweep_pool))
-    return {**metrics, "n_languages": len(subset), "n_pairs": PAPER_PAIRS if subset else 0, **extra,
-            "phase": "final"}
+    return {**metrics, "n_languages": len(subset), "n_pairs": PAPER_PAIRS if subset else 0, **extra, "phase": "final"}
