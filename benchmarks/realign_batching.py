@@ -23,6 +23,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import _common  # noqa: E402
+from spaces.vocab import TASKS  # noqa: E402
 
 VARIANTS = {
     "batching": ("mixed", "per_language"),
@@ -44,7 +45,7 @@ def main(argv: list[str] | None = None, world=None) -> int:
     parser = _common.parser(__doc__.splitlines()[0])
     parser.add_argument("--compare", choices=sorted(VARIANTS), default="batching")
     parser.add_argument("--seeds", default="0,1,2")
-    parser.add_argument("--task", default="pos", choices=("pos", "ner", "nli"))
+    parser.add_argument("--task", default="pos", choices=TASKS)
     parser.add_argument("--strategy", default="most_uriel_en", help="subset heuristic (spaces.heuristics)")
     parser.add_argument("--size", type=int, default=10, help="subset size")
     parser.add_argument("--steps", type=int, default=150, help="realignment steps")

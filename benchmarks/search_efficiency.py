@@ -26,7 +26,7 @@ if __package__ in (None, ""):
 
 from benchmarks import _common
 from search.pareto import hypervolume_2d, pareto_front
-from spaces.vocab import Objective
+from spaces.vocab import TASKS, Objective
 
 # Four resource classes, eight families, seven scripts; five of them low-resource (Joshi <= 2).
 POOL = ("de", "ru", "hi", "ar", "ja", "id", "ta", "swh_Latn", "yor_Latn", "hau_Latn", "amh_Ethi", "mya_Mymr")
@@ -238,7 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = _common.parser(__doc__.split("\n")[0])
     p.add_argument("--seeds", type=int, default=None, help="sampler seeds per search (default 10)")
     p.add_argument("--model", default="xlm-roberta-base", help="proxy model (published results)")
-    p.add_argument("--task", default="ner", choices=("pos", "ner", "nli"))
+    p.add_argument("--task", default="ner", choices=TASKS)
     p.add_argument("--warm-sizes", default="2,6", help="warm-start sizes of the heuristics (comma-separated)")
     args = p.parse_args(argv)
     counts = (3, 5) if args.quick else TRIAL_COUNTS

@@ -27,6 +27,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import _common
+from spaces.vocab import TASKS
 
 GROUP = "unseen_lrl"
 Plan = dict[str, tuple[str, tuple[str, ...]]]  # setup name -> (realign.mode, subset)
@@ -95,7 +96,7 @@ def group_table(plan: Plan, results: dict[str, list[dict]], targets: list[str]) 
 def main(argv: Sequence[str] | None = None, world=None) -> int:
     p = _common.parser(__doc__.splitlines()[0])
     p.add_argument("--seeds", default=None, help="trial seeds (fine-tuning/realignment); default 0,1,2")
-    p.add_argument("--task", default="pos", choices=("pos", "ner", "nli"))
+    p.add_argument("--task", default="pos", choices=TASKS)
     p.add_argument("--world-seed", type=int, default=0)
     p.add_argument(
         "--subset",

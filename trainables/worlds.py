@@ -11,8 +11,7 @@ import datasets
 from transformers import PreTrainedTokenizerBase
 
 from spaces.errors import ConfigError
-
-WORLD_NAMES = ("tiny", "real")
+from spaces.vocab import TINY_MODEL, WORLDS
 
 
 @runtime_checkable
@@ -34,7 +33,7 @@ class World(Protocol):
     def task_languages(self, task: str) -> list[str]: ...
 
 
-def get_world(name: str, model: str = "tiny", **options: object) -> World:
+def get_world(name: str, model: str = TINY_MODEL, **options: object) -> World:
     """The world called ``name``; imports lazily so the tiny world never loads the real registry."""
     if name == "tiny":
         from trainables.tinyworld import load_world
@@ -44,4 +43,4 @@ def get_world(name: str, model: str = "tiny", **options: object) -> World:
         from trainables.real import RealWorld
 
         return RealWorld(model=model, **options)  # type: ignore[arg-type]
-    raise ConfigError("experiment.world", f"unknown world {name!r}", WORLD_NAMES)
+    raise ConfigError("experiment.world", f"unknown world {name!r}", WORLDS)

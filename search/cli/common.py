@@ -47,9 +47,10 @@ def codes_from_flags(values: Sequence[str] | None) -> list[str]:
 def language_table(codes: Sequence[str]) -> list[str]:
     """One aligned row per language: its codes, name, family, script, Joshi class, coverage and data."""
     from spaces.catalog import load_catalog
+    from spaces.vocab import MBERT, MODEL_LABELS, XLMR
 
     catalog = load_catalog()
-    header = ("code", "iso3", "name", "family", "script", "joshi", "mBERT", "XLM-R", "data")
+    header = ("code", "iso3", "name", "family", "script", "joshi", MODEL_LABELS[MBERT], MODEL_LABELS[XLMR], "data")
     rows = [header]
     for code in codes:
         lang = catalog.get(code)

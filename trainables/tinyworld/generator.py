@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datasets import Dataset, Features, Value
 
 from spaces.catalog import ENGLISH, load_catalog
-from spaces.vocab import SPLITS, TASKS, TINY_MODEL
+from spaces.vocab import SPLITS, TASKS, TINY_MODEL, TOKEN_TASKS
 from trainables.labels import NER, NLI, UPOS
 from trainables.schema import PARALLEL_FEATURES, task_features
 from trainables.tinyworld.grammar import EventSampler, nli_pair, realise, text
@@ -110,7 +110,7 @@ class Generator:
     def task(self, task: str, lang: str, split: str, n: int | None = None) -> dict[str, list]:
         if task == "nli":
             return self.nli(lang, split, n)
-        if task in ("pos", "ner"):
+        if task in TOKEN_TASKS:
             return self.tagged(task, lang, split, n)
         raise ValueError(f"unknown task {task!r}")
 
