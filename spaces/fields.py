@@ -17,7 +17,7 @@ pools, sizes against the pool, paper lists) is not a schema question anyway.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import Field, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from spaces.errors import ConfigError
@@ -103,7 +103,7 @@ def rule(cls: type, name: str) -> Rule:
 
 
 def field_names(cls: type) -> list[str]:
-    return [f.name for f in fields(cls) if isinstance(f, Field)]
+    return [f.name for f in fields(cls)]
 
 
 def table(where: str, value: Any) -> dict[str, Any]:

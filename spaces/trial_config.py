@@ -157,7 +157,7 @@ def check_types(data: dict[str, Any]) -> dict[str, Any]:
         if kind in (RealignParams, FinetuneParams):
             section = rules(kind)
             out[name] = {}
-            for key, item in _table(name, value).items():
+            for key, item in table(name, value).items():
                 if key not in section:
                     raise ConfigError(f"{name}.{key}", "unknown key", list(section))
                 out[name][key] = (
@@ -168,12 +168,6 @@ def check_types(data: dict[str, Any]) -> dict[str, Any]:
         else:
             out[name] = top[name].check(name, value, bounds=False)
     return out
-
-
-def _table(name: str, value: Any) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ConfigError(name, f"must be a table ([{name}]), got {type(value).__name__}")
-    return value
 
 
 def _section(name: str, values: dict[str, Any]) -> RealignParams | FinetuneParams:
