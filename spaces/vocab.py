@@ -58,7 +58,11 @@ PHASES = ("realigned", "epoch", "final")  # what a trial's report follows
 OBJECTIVE_GROUPS = ("unseen_lrl", "seen_lrl", "lrl", "hrl", "all", "heldout")
 SUBSET_VIEWS = ("in_subset", "out_of_subset", "lrl_out_of_subset")
 AGGREGATES = (*OBJECTIVE_GROUPS, *SUBSET_VIEWS)
-COSTS = ("n_languages", "n_pairs")
+# What a trial costs (trainables.cost): the subset's size and pairs, and what the trial used: its wall
+# seconds and its GPU time (wall x GPUs allotted; 0 on CPU-only trials). Costs, not target groups: they
+# rank trials by price, never by languages scored.
+TRIAL_COSTS = ("wall_s", "gpu_s", "gpu_hours")
+COSTS = ("n_languages", "n_pairs", *TRIAL_COSTS)
 OBJECTIVE_METRICS = (*OBJECTIVE_GROUPS, *COSTS)  # what may rank trials
 DIRECTIONS = ("max", "min")  # an objective's mode
 # Names this product used before the groups were fixed; "unseen" in the paper means unseen in pretraining.

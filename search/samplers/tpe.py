@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import optuna
 
 
-def make(seed: int) -> optuna.samplers.BaseSampler:
-    return optuna.samplers.TPESampler(seed=seed)
+def make(seed: int, constraints_func: Callable | None = None) -> optuna.samplers.BaseSampler:
+    return optuna.samplers.TPESampler(seed=seed, constraints_func=constraints_func)
