@@ -1,17 +1,16 @@
 """A trial's costs as the search sees them: Optuna user attributes, per-trial caps, feasibility.
 
 Trials report their costs (``spaces.vocab.COSTS``; ``trainables.cost`` measures ``wall_s``, ``gpu_s``
-and ``gpu_hours``). ``search.max_gpu_hours`` / ``search.max_wall_s`` cap them per trial: the engine
-hands ``CostConstraints`` to Optuna as its ``constraints_func`` (feasible when every value is <= 0), so
+and ``gpu_hours``). ``search.max_gpu_hours`` / ``search.max_wall_s`` cap them per trial: the engine sets
+``cost - cap`` as an Optuna constraint of each trial (``Trial.set_constraint``; feasible when <= 0), so
 TPE and NSGA-II steer away from infeasible trials and ``study.best_trials`` leaves them out; the report
-(``search.report_cost``) marks them infeasible and keeps them off the front with ``infeasible``.
+(``search.report_cost``) marks them infeasible and keeps them off the front (``infeasible``).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from spaces.config import SearchConfig
@@ -28,29 +27,10 @@ def cost_attributes(result: Mapping[str, Any] | None) -> dict[str, float]:
     return out
 
 
-@dataclass(frozen=True)
-class CostConstraints:
-    """Optuna's ``constraints_func``: one value per capped cost, ``cost - limit`` (feasible when <= 0).
-
-    A trial whose cost is unknown (it reported none) counts as feasible. Picklable: Ray saves the
-    searcher, sampler included, with the experiment state."""
-
-    limits: tuple[tuple[str, float], ...]
-
-    def __call__(self, trial: Any) -> tuple[float, ...]:
-        attrs = trial.user_attrs
-        return tuple(float(attrs[name]) - limit if name in attrs else 0.0 for name, limit in self.limits)
-
-
 def cost_limits(cfg: SearchConfig) -> tuple[tuple[str, float], ...]:
     """The per-trial caps the space sets (0 = none): ``(cost, limit)`` pairs."""
     caps = (("gpu_hours", cfg.search.max_gpu_hours), ("wall_s", cfg.search.max_wall_s))
     return tuple((name, float(limit)) for name, limit in caps if limit > 0)
-
-
-def constraints_for(cfg: SearchConfig) -> CostConstraints | None:
-    limits = cost_limits(cfg)
-    return CostConstraints(limits) if limits else None
 
 
 def infeasible(result: Mapping[str, Any], limits: tuple[tuple[str, float], ...]) -> list[str]:

@@ -7,9 +7,9 @@ never finished. Trials report ``phase`` (``spaces.vocab.PHASES``; ``final`` only
 so a trial that ended before its final report is told as PRUNED instead, the state Optuna's samplers
 treat as "stopped early, not comparable".
 
-The trial's costs go into the Optuna trial as user attributes before it is told: what the cost caps
-(``search.costs.CostConstraints``, the sampler's ``constraints_func``) read, and what optuna-dashboard
-shows.
+The trial's costs go into the Optuna trial before it is told: as user attributes (optuna-dashboard
+shows them) and, for each per-trial cap (``search.costs.cost_limits``), as the Optuna constraint
+``cost - cap`` (``Trial.set_constraint``), which TPE and NSGA-II read and ``study.best_trials`` honours.
 """
 
 from __future__ import annotations
@@ -20,31 +20,34 @@ from typing import Any
 from ray.tune.search.optuna import OptunaSearch
 
 from search.costs import cost_attributes
-
-FINAL = "final"  # the phase of a trial's last report (spaces.vocab.PHASES)
+from spaces.vocab import stopped_early
 
 
 def optuna_state(result: Mapping[str, Any] | None, error: bool) -> str:
-    """``COMPLETE``, ``PRUNED`` or ``FAIL``: what a trial that ended with ``result`` was.
-
-    A trial that reports no phase (a custom trainable) counts as final, as the report and the keep
-    policy read it."""
+    """``COMPLETE``, ``PRUNED`` or ``FAIL``: what a trial that ended with ``result`` was."""
     if error:
         return "FAIL"
-    if not result or result.get("phase", FINAL) != FINAL:
-        return "PRUNED"
-    return "COMPLETE"
+    return "PRUNED" if stopped_early(result) else "COMPLETE"
 
 
 class PhaseAwareOptunaSearch(OptunaSearch):
-    """``OptunaSearch`` that tells a trial stopped before its final report as PRUNED, and records every
-    trial's costs as user attributes first (for ``CostConstraints`` and optuna-dashboard)."""
+    """``OptunaSearch`` that tells a trial stopped before its final report as PRUNED, and first records
+    the trial's costs as user attributes and, for each cap in ``cost_limits`` (``(cost, cap)`` pairs),
+    the constraint ``cost - cap`` (Optuna: feasible when every constraint is <= 0)."""
+
+    def __init__(self, *args: Any, cost_limits: tuple[tuple[str, float], ...] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._cost_limits = tuple(cost_limits)
 
     def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
         ot_trial = self._ot_trials.get(trial_id)
         if ot_trial is not None and trial_id not in self._completed_trials:
-            for name, value in cost_attributes(result).items():
+            costs = cost_attributes(result)
+            for name, value in costs.items():
                 ot_trial.set_user_attr(name, value)
+            for name, cap in getattr(self, "_cost_limits", ()):
+                if name in costs:  # an unknown cost counts as feasible
+                    ot_trial.set_constraint(f"max_{name}", costs[name] - cap)
         if ot_trial is None or trial_id in self._completed_trials or optuna_state(result, error) != "PRUNED":
             super().on_trial_complete(trial_id, result=result, error=error)
             return

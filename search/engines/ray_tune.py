@@ -111,7 +111,7 @@ def make_searcher(cfg: SearchConfig, space: SearchSpace, study_name: str):
     import optuna
     from ray.tune.search import ConcurrencyLimiter
 
-    from search.costs import constraints_for
+    from search.costs import cost_limits
     from search.engines.outcomes import PhaseAwareOptunaSearch
 
     objectives = cfg.search.objectives
@@ -123,9 +123,10 @@ def make_searcher(cfg: SearchConfig, space: SearchSpace, study_name: str):
         metric=[o.metric for o in objectives] if multi else objectives[0].metric,
         mode=[o.mode for o in objectives] if multi else objectives[0].mode,
         points_to_evaluate=points or None,
-        sampler=make_sampler(cfg, constraints_for(cfg)),
+        sampler=make_sampler(cfg),
         study_name=study_name,
         storage=storage,
+        cost_limits=cost_limits(cfg),
     )
     return ConcurrencyLimiter(searcher, max_concurrent=cfg.search.max_concurrent)
 

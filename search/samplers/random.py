@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import optuna
 
 
-def make(seed: int, constraints_func: Callable | None = None) -> optuna.samplers.BaseSampler:
-    """``constraints_func`` is accepted and not needed: random sampling learns nothing from feasibility
-    (the report still leaves infeasible trials off the front)."""
+def make(seed: int) -> optuna.samplers.BaseSampler:
     return optuna.samplers.RandomSampler(seed=seed)

@@ -121,7 +121,7 @@ def _range(where: str, name: str, rule: Rule, data: Mapping[str, Any], preferred
             or (integer and not isinstance(step, int))
         ):
             raise ConfigError(
-                f"{where}.step", f"expected a positive {'integer' if integer else 'number'}, got {step!r}"
+                f"{where}.step", f"expected a positive {'integer' if integer else 'finite number'}, got {step!r}"
             )
         if log:
             raise ConfigError(f"{where}.step", "Optuna cannot combine log=true with a step; drop one")
