@@ -291,12 +291,13 @@ def build_tuner(
 
 def sweep_callbacks(cfg: SearchConfig, space: SearchSpace, progress: bool = True) -> list:
     """The callbacks of every fit: disk-full stop, keep policy, and (``progress``) one line per trial."""
+    from search.costs import cost_limits
     from search.disk_full import StopOnDiskFull
     from search.keep import KeepModels
     from search.progress import TrialProgress
 
     objectives = list(cfg.search.objectives)
-    callbacks = [StopOnDiskFull(), KeepModels(cfg.search.keep_models, objectives)]
+    callbacks = [StopOnDiskFull(), KeepModels(cfg.search.keep_models, objectives, cost_limits(cfg))]
     if progress:
         callbacks.append(TrialProgress(space, objectives, total=cfg.search.num_samples))
     return callbacks
@@ -316,13 +317,14 @@ def add_missing_callbacks(tuner: Any, wanted: list) -> None:
 
 def fit(tuner: Any, cfg: SearchConfig, run_dir: str):
     """``tuner.fit()`` under ``search.disk_full``'s guard, then the keep policy over what finished."""
+    from search.costs import cost_limits
     from search.disk_full import raise_parked
     from search.keep import prune_run
 
     results = tuner.fit()
     raise_parked()  # the final save of Ray's state found the disk full
     try:
-        prune_run(run_dir, cfg.search.keep_models, list(cfg.search.objectives))
+        prune_run(run_dir, cfg.search.keep_models, list(cfg.search.objectives), cost_limits(cfg))
     except Exception as err:  # noqa: BLE001 - housekeeping must not cost the sweep its report
         logging.getLogger(__name__).warning("could not apply search.keep_models to %s: %s", run_dir, err)
     return results
