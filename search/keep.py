@@ -26,6 +26,7 @@ from typing import Any
 
 from ray.tune import Callback
 
+from search.costs import infeasible
 from search.pareto import pareto_front
 from spaces.vocab import Objective
 from trainables.checkpoints import CHECKPOINT_PREFIX
@@ -40,13 +41,21 @@ def finished(trial: Any, completed: Any = None) -> bool:
     return ended and (trial.last_result or {}).get("phase", "final") == "final"
 
 
-def kept(trials: Sequence[Any], policy: str, objectives: Sequence[Objective], completed: Any = None) -> set[str]:
-    """Ids of the trials whose weights the policy keeps once they have ended."""
+def kept(
+    trials: Sequence[Any],
+    policy: str,
+    objectives: Sequence[Objective],
+    completed: Any = None,
+    limits: tuple[tuple[str, float], ...] = (),
+) -> set[str]:
+    """Ids of the trials whose weights the policy keeps once they have ended. A trial over a cost cap
+    (``limits``, ``search.costs``) is never on the front, so it neither keeps its weights under "front"
+    nor takes a feasible trial's place there."""
     if policy == "all":
         return {t.trial_id for t in trials if t is completed or t.status == "TERMINATED"}
     if policy == "none":
         return set()
-    done = [t for t in trials if finished(t, completed)]
+    done = [t for t in trials if finished(t, completed) and not infeasible(t.last_result or {}, limits)]
     points = [[_value(t, o.metric) for o in objectives] for t in done]
     return {done[i].trial_id for i in pareto_front(points, [o.mode for o in objectives])}
 
@@ -62,6 +71,7 @@ def prune(
     objectives: Sequence[Objective],
     completed: Any = None,
     skip: set[str] | frozenset[str] = frozenset(),
+    limits: tuple[tuple[str, float], ...] = (),
 ) -> set[str]:
     """Delete the checkpoints of ended trials the policy does not keep; returns their ids.
 
@@ -69,7 +79,7 @@ def prune(
     trials it stopped TERMINATED (``on_experiment_end``): the driver prunes at the end of a sweep from
     the state saved on disk instead (``prune_run``).
     """
-    keep = kept(trials, policy, objectives, completed)
+    keep = kept(trials, policy, objectives, completed, limits)
     gone = set()
     for trial in trials:
         ended = trial is completed or trial.status in ("TERMINATED", "ERROR")
@@ -79,7 +89,9 @@ def prune(
     return gone
 
 
-def prune_run(run_dir: str, policy: str, objectives: Sequence[Objective]) -> set[str]:
+def prune_run(
+    run_dir: str, policy: str, objectives: Sequence[Objective], limits: tuple[tuple[str, float], ...] = ()
+) -> set[str]:
     """``prune`` over the trials of the sweep in ``run_dir``, as its saved state has them.
 
     Also frees the checkpoints of trial folders that state does not know: a trial started in the
@@ -92,7 +104,7 @@ def prune_run(run_dir: str, policy: str, objectives: Sequence[Objective]) -> set
     from search.run_files import is_uri
 
     trials = ExperimentAnalysis(run_dir).trials
-    gone = prune(trials, policy, objectives)
+    gone = prune(trials, policy, objectives, limits=limits)
     if not is_uri(run_dir):
         known = {Path(t.path).name for t in trials}
         for folder in Path(run_dir).glob("trial_*"):
@@ -128,16 +140,21 @@ def delete_checkpoints(trial: Any) -> int:
 class KeepModels(Callback):
     """Applies ``search.keep_models`` each time a trial ends (see ``prune`` for the end of a sweep)."""
 
-    def __init__(self, policy: str, objectives: Sequence[Objective]) -> None:
+    def __init__(
+        self, policy: str, objectives: Sequence[Objective], limits: tuple[tuple[str, float], ...] = ()
+    ) -> None:
         self.policy = policy
         self.objectives = list(objectives)
+        self.limits = tuple(limits)
         self._pruned: set[str] = set()
 
     def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
-        self._pruned |= prune(trials, self.policy, self.objectives, completed=trial, skip=self._pruned)
+        limits = getattr(self, "limits", ())  # a callback pickled by an older version has none
+        self._pruned |= prune(trials, self.policy, self.objectives, completed=trial, skip=self._pruned, limits=limits)
 
     def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
-        self._pruned |= prune(trials, self.policy, self.objectives, skip=self._pruned)
+        limits = getattr(self, "limits", ())
+        self._pruned |= prune(trials, self.policy, self.objectives, skip=self._pruned, limits=limits)
 
     def __getstate__(self) -> dict[str, Any]:  # pickled into tuner.pkl: start afresh on resume
         return {**self.__dict__, "_pruned": set()}

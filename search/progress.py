@@ -7,7 +7,7 @@ the objectives, the subset it realigned on, how long it took, or why it failed.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -15,7 +15,7 @@ from ray.tune import Callback
 
 from spaces.config import SearchSpace
 from spaces.formats import fmt_number
-from spaces.vocab import Objective
+from spaces.vocab import Objective, stopped_early
 
 MAX_SHOWN_LANGUAGES = 12
 
@@ -37,8 +37,14 @@ def error_reason(trial: Any) -> str:
     return lines[-1] if lines else "unknown error"
 
 
+def outcome_word(result: Mapping[str, Any]) -> str:
+    """``ok`` for a trial that finished, ``stopped`` for one ended before its final report (ASHA): its
+    scores are intermediate, and Optuna was told it was pruned."""
+    return "stopped" if stopped_early(result) else "ok"
+
+
 class TrialProgress(Callback):
-    """Prints ``[done/total] trial ID ok|FAILED ...`` when a trial completes or errors."""
+    """Prints ``[done/total] trial ID ok|stopped|FAILED ...`` when a trial completes or errors."""
 
     def __init__(
         self,
@@ -78,7 +84,7 @@ class TrialProgress(Callback):
         seconds = result.get("time_total_s")
         took = f" {seconds:.1f}s" if isinstance(seconds, (int, float)) else ""
         print(
-            f"{self._count(trials, trial)} trial {trial.trial_id} ok     {scores}{extra} "
+            f"{self._count(trials, trial)} trial {trial.trial_id} {outcome_word(result):<6} {scores}{extra} "
             f"{self._languages(trial)}{took}",
             file=self._out(),
             flush=True,

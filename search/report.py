@@ -27,6 +27,7 @@ from typing import Any
 
 from search.atomic import atomic_output, atomic_write
 from search.pareto import hypervolume_2d, pareto_front
+from search.report_cost import cost_columns, has_costs, infeasible_lines, mark_infeasible, plot_cost_front
 from spaces.config import SearchConfig, flatten_params
 from spaces.formats import fmt_number, json_safe
 from spaces.vocab import Objective
@@ -37,7 +38,8 @@ REPORT_DIR = "report"
 @dataclass
 class TrialRecord:
     """One trial as the report sees it; ``status``: ``ok`` (finished), ``stopped`` (early, by ASHA),
-    ``failed`` or ``unfinished``. Only ``ok`` trials are compared (front, best per size, hypervolume)."""
+    ``infeasible`` (finished over a cost cap: ``search.report_cost``), ``failed`` or ``unfinished``.
+    Only ``ok`` trials are compared (front, best per size, hypervolume)."""
 
     trial_id: str
     status: str
@@ -222,13 +224,14 @@ def _table(rows: list[list[str]], header: list[str]) -> list[str]:
     return out
 
 
-def _trial_row(t: TrialRecord, objectives: Sequence[Objective]) -> list[str]:
+def _trial_row(t: TrialRecord, objectives: Sequence[Objective], costs: Sequence[str] = ()) -> list[str]:
     hparams = ", ".join(f"{k}={fmt_number(v)}" for k, v in sorted(t.params.items())) or "-"
     marks = "all pool" if t.all_pool else (t.heuristic or "")
     return [
         fmt_number(t.metrics.get("n_languages", len(t.languages))),
         _langs(t.languages),
         *[fmt_number(t.value(o.metric)) for o in objectives if o.metric != "n_languages"],
+        *[fmt_number(t.value(name)) for name in costs],
         hparams,
         t.trial_id + (f" ({marks})" if marks else ""),
     ]
@@ -236,12 +239,16 @@ def _trial_row(t: TrialRecord, objectives: Sequence[Objective]) -> list[str]:
 
 def markdown(report: Report, title: str, with_plots: bool = True) -> str:
     objs = report.objectives
-    header = ["size", "languages", *[o.metric for o in objs if o.metric != "n_languages"], "hyperparameters", "trial"]
+    metrics = [o.metric for o in objs if o.metric != "n_languages"]
+    costs = cost_columns(objs) if has_costs(report.trials) else []
+    header = ["size", "languages", *metrics, *costs, "hyperparameters", "trial"]
     lines = [f"# {title}", ""]
-    counts = {s: sum(t.status == s for t in report.trials) for s in ("ok", "stopped", "failed", "unfinished")}
+    statuses = ("ok", "stopped", "infeasible", "failed", "unfinished")
+    counts = {s: sum(t.status == s for t in report.trials) for s in statuses}
     lines += [
         f"Trials: {len(report.trials)} ({counts['ok']} finished, {counts['stopped']} stopped early, "
-        f"{counts['failed']} failed, {counts['unfinished']} unfinished). Objectives: "
+        + (f"{counts['infeasible']} infeasible, " if counts["infeasible"] else "")
+        + f"{counts['failed']} failed, {counts['unfinished']} unfinished). Objectives: "
         + ", ".join(f"{o.metric} ({o.mode})" for o in objs)
         + ".",
         "",
@@ -253,15 +260,17 @@ def markdown(report: Report, title: str, with_plots: bool = True) -> str:
             + ").",
             "",
         ]
-    lines += ["## Pareto front", "", *_table([_trial_row(t, objs) for t in report.front], header), ""]
+    lines += ["## Pareto front", "", *_table([_trial_row(t, objs, costs) for t in report.front], header), ""]
     if with_plots:
         lines += ["![score vs number of languages](front.png)", "", "![per-language scores](heatmap.png)", ""]
+        lines += ["![the front against cost](cost.png)", ""] if has_costs(report.trials) else []
     lines += [
         f"## Best configuration per size (by {objs[0].metric})",
         "",
-        *_table([_trial_row(t, objs) for t in report.best_per_size.values()], header),
+        *_table([_trial_row(t, objs, costs) for t in report.best_per_size.values()], header),
         "",
     ]
+    lines += infeasible_lines(report)
     lines += ["## Failed trials", ""]
     if report.failed:
         lines += _table(
@@ -281,6 +290,7 @@ def to_json(report: Report) -> dict[str, Any]:
         "front": [t.trial_id for t in report.front],
         "best_per_size": {str(k): t.trial_id for k, t in report.best_per_size.items()},
         "failed": [{"trial_id": t.trial_id, "languages": t.languages, "reason": t.error} for t in report.failed],
+        "infeasible": [{"trial_id": t.trial_id, "broken": t.error} for t in report.trials if t.status == "infeasible"],
         "trials": [json_safe(asdict(t)) for t in report.trials],
     }
 
@@ -410,9 +420,19 @@ class ReportFiles:
     json: Path
     front_png: Path | None
     heatmap_png: Path | None
+    cost_png: Path | None = None  # the front against cost, when trials reported costs
 
 
-def write_report(report: Report, out_dir: Path, title: str) -> ReportFiles:
+def write_report(report: Report, out_dir: Path, title: str, limits: tuple[tuple[str, float], ...] = ()) -> ReportFiles:
+    files = _write_report(report, out_dir, title)
+    if files.front_png is None or not has_costs(report.trials):
+        return files
+    with atomic_output(out_dir / "cost.png") as tmp:
+        plot_cost_front(report, tmp, limits)
+    return ReportFiles(files.markdown, files.json, files.front_png, files.heatmap_png, out_dir / "cost.png")
+
+
+def _write_report(report: Report, out_dir: Path, title: str) -> ReportFiles:
     out_dir.mkdir(parents=True, exist_ok=True)
     try:
         import matplotlib  # noqa: F401  (the PNGs are optional: extra `plots`)
@@ -443,6 +463,7 @@ def report_run(
     run_dir: str, out_dir: str | Path | None = None, *, cfg: SearchConfig | None = None
 ) -> tuple[Report, ReportFiles]:
     """Read the sweep in ``run_dir`` and write its report (default ``RUN_DIR/report``; a URI run needs --out)."""
+    from search.costs import cost_limits
     from search.run_files import check_run_dir, is_uri, load_saved_config, normalise_run_dir
     from spaces.config import warm_start_points
     from spaces.errors import ConfigError
@@ -460,7 +481,9 @@ def report_run(
         pool_size=len(cfg.subset.available),
         sampled_params=sampled,
     )
+    limits = cost_limits(cfg)
+    mark_infeasible(trials, limits)
     report = analyse(trials, cfg.search.objectives)
     out = Path(out_dir) if out_dir is not None else Path(run_dir, REPORT_DIR)
     title = f"Sweep report: {run_dir.rstrip('/').rsplit('/', 1)[-1]}"
-    return report, write_report(report, out, title)
+    return report, write_report(report, out, title, limits)

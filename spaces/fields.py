@@ -16,8 +16,9 @@ pools, sizes against the pool, paper lists) is not a schema question anyway.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from spaces.errors import ConfigError
@@ -27,19 +28,35 @@ _MISSING = object()
 
 @dataclass(frozen=True)
 class Bound:
-    """A numeric field's domain: ``text`` is shown as the allowed values when ``ok`` refuses a value."""
+    """A numeric field's domain: ``text`` is shown as the allowed values when ``ok`` refuses a value.
+
+    ``maximum``: the largest value a sane config holds. Every integer field has one, so a typo such as
+    ``steps = 10000000000000000000`` is refused before Ray starts instead of overflowing a C long in a
+    worker (or running for years).
+    """
 
     text: str
     ok: Callable[[float], bool]
     problem: str = "is out of range"
+    maximum: float | None = None
 
 
-def at_least(minimum: float, problem: str = "is too small") -> Bound:
-    return Bound(f">= {minimum}", lambda v: v >= minimum, problem)
+def at_least(minimum: float, problem: str = "is too small", maximum: float | None = None) -> Bound:
+    return Bound(f">= {minimum}", lambda v: v >= minimum, problem, maximum)
 
 
-def above(minimum: float) -> Bound:
-    return Bound(f"> {minimum}", lambda v: v > minimum)
+def above(minimum: float, maximum: float | None = None) -> Bound:
+    return Bound(f"> {minimum}", lambda v: v > minimum, maximum=maximum)
+
+
+def capped(bound: Bound, maximum: float) -> Bound:
+    """``bound`` with an upper limit (``Bound.maximum``)."""
+    return replace(bound, maximum=maximum)
+
+
+def any_up_to(maximum: float, minimum: float = 0) -> Bound:
+    """``minimum..maximum``: for fields with no other constraint (seeds)."""
+    return Bound(f"{minimum}..{maximum}", lambda v: v >= minimum, "is too small", maximum)
 
 
 @dataclass(frozen=True)
@@ -78,8 +95,13 @@ class Rule:
             or (self.kind is int and not isinstance(value, int))
         ):
             raise ConfigError(where, f"expected {'an integer' if self.kind is int else 'a number'}, got {value!r}")
-        if bounds and self.bound is not None and not self.bound.ok(value):
-            raise ConfigError(where, f"{value!r} {self.bound.problem}", [self.bound.text])
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(where, f"{value!r} is not a finite number", ["a finite number"])
+        if bounds and self.bound is not None:
+            if not self.bound.ok(value):
+                raise ConfigError(where, f"{value!r} {self.bound.problem}", [self.bound.text])
+            if self.bound.maximum is not None and value > self.bound.maximum:
+                raise ConfigError(where, f"{value!r} is too large", [f"<= {self.bound.maximum}"])
         return self.kind(value)
 
 

@@ -15,13 +15,14 @@ from typing import Any
 
 from spaces.defaults import PAPER_LAYER, UNSET_FIELDS, unset_defaults
 from spaces.errors import ConfigError
-from spaces.fields import Bound, ruled, rules, table
+from spaces.fields import Bound, capped, ruled, rules, table
 from spaces.vocab import BATCHING, POOLING, REALIGN_MODES, SAMPLING, TASKS, WORLDS
 
 _CODE_LISTS = ("languages", "targets", "sweep_pool", "seeds")  # tuples here, lists in dicts
 _POSITIVE = Bound("> 0", lambda v: v > 0)
 _NATURAL = Bound(">= 0", lambda v: v >= 0)
-_LENGTH = Bound(">= 8", lambda v: v >= 8)
+_LENGTH = Bound(">= 8", lambda v: v >= 8, maximum=8192)  # subwords per sequence (mBERT / XLM-R take 512)
+_SIZE_MAX = 65536  # batch sizes, projection width
 
 
 @dataclass(frozen=True)
@@ -35,20 +36,24 @@ class RealignParams:
     mode: str = ruled("before", kind=str, allowed=REALIGN_MODES)
     lr: float | None = ruled(None, kind=float, bound=_POSITIVE)  # unset: 2e-5 mBERT, 7.5e-6 XLM-R, 1e-3 tiny
     temperature: float = ruled(0.1, kind=float, bound=_POSITIVE)
-    steps: int = ruled(200, kind=int, bound=_NATURAL)
+    steps: int = ruled(200, kind=int, bound=capped(_NATURAL, 10**7))  # the paper ran 24,544
     batch_size: int = ruled(
-        16, kind=int, bound=Bound(">= 2 (the loss contrasts pairs within a batch)", lambda v: v >= 2)
+        16, kind=int, bound=Bound(">= 2 (the loss contrasts pairs within a batch)", lambda v: v >= 2, maximum=_SIZE_MAX)
     )
     # hidden_states index: 0 = embeddings, -1 = last layer, -2 = the paper's
     layer: int = ruled(
-        PAPER_LAYER, kind=int, bound=Bound("any integer; negative counts from the last layer", lambda v: True)
+        PAPER_LAYER,
+        kind=int,
+        bound=Bound("-1000..1000; negative counts from the last layer", lambda v: v >= -1000, maximum=1000),
     )
-    proj_dim: int = ruled(128, kind=int, bound=Bound(">= 1", lambda v: v >= 1))
+    proj_dim: int = ruled(128, kind=int, bound=Bound(">= 1", lambda v: v >= 1, maximum=_SIZE_MAX))
     joint_coef: float = ruled(1.0, kind=float, bound=_NATURAL)  # weight of the realignment loss in `joint` mode
     # language weights over the subset: uniform (paper) | proportional to data
     sampling: str = ruled("uniform", kind=str, allowed=SAMPLING)
     # cap on parallel pairs used per language; 0 = all available
-    pairs_per_language: int = ruled(0, kind=int, bound=Bound(">= 0 (0 = all available)", lambda v: v >= 0))
+    pairs_per_language: int = ruled(
+        0, kind=int, bound=Bound(">= 0 (0 = all available)", lambda v: v >= 0, maximum=10**9)
+    )
     max_length: int = ruled(96, kind=int, bound=_LENGTH)
     # mixed: a language per pair (paper) | per_language: one language per batch
     batching: str = ruled("mixed", kind=str, allowed=BATCHING)
@@ -64,11 +69,13 @@ class FinetuneParams:
     """
 
     lr: float | None = ruled(None, kind=float, bound=_POSITIVE)  # unset: 2e-5 mBERT, 7.5e-6 XLM-R, 1e-3 tiny
-    epochs: int | None = ruled(None, kind=int, bound=Bound(">= 1", lambda v: v >= 1))  # unset: 2 NLI, 5 NER/PoS; 2 tiny
-    batch_size: int = ruled(32, kind=int, bound=Bound(">= 1", lambda v: v >= 1))
+    # unset: 2 NLI, 5 NER/PoS; 2 tiny
+    epochs: int | None = ruled(None, kind=int, bound=Bound(">= 1", lambda v: v >= 1, maximum=10**4))
+    batch_size: int = ruled(32, kind=int, bound=Bound(">= 1", lambda v: v >= 1, maximum=_SIZE_MAX))
     warmup: float = ruled(0.1, kind=float, bound=Bound("between 0 and 1", lambda v: 0 <= v <= 1))
     max_length: int = ruled(96, kind=int, bound=_LENGTH)  # training examples, in subword tokens
-    train_size: int = ruled(0, kind=int, bound=Bound(">= 0 (0 = all)", lambda v: v >= 0))  # English examples; 0 = all
+    # English examples; 0 = all
+    train_size: int = ruled(0, kind=int, bound=Bound(">= 0 (0 = all)", lambda v: v >= 0, maximum=10**9))
     eval_max_length: int | None = ruled(None, kind=int, bound=_LENGTH)  # test examples; unset: 128 tagging, 256 NLI
 
 

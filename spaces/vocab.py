@@ -10,7 +10,7 @@ fronts, the keep policy); ``check_objective`` is the one rule for which metrics 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from spaces.errors import ConfigError
@@ -51,6 +51,14 @@ SAMPLERS = ("tpe", "nsga2", "random")  # Optuna samplers (search.samplers)
 ENCODINGS = ("mask", "strategy", "lists")  # how a trial's language subset is sampled
 KEEP_MODELS = ("front", "all", "none")  # which ended trials keep their model weights (search.keep)
 PHASES = ("realigned", "epoch", "final")  # what a trial's report follows
+FINAL_PHASE = "final"  # the phase of a trial's last report only
+
+
+def stopped_early(result: Mapping[str, object] | None) -> bool:
+    """Whether a trial that ended with ``result`` ended before its final report (ASHA stopped it, or the
+    sweep's time budget ran out). A result without ``phase`` (a custom trainable) counts as final."""
+    return not result or result.get("phase", FINAL_PHASE) != FINAL_PHASE
+
 
 # ------------------------------------------------------------------------------------ what it reports
 # Target groups (their definitions: spaces.targets). The objective groups are fixed for a sweep; the
@@ -58,7 +66,11 @@ PHASES = ("realigned", "epoch", "final")  # what a trial's report follows
 OBJECTIVE_GROUPS = ("unseen_lrl", "seen_lrl", "lrl", "hrl", "all", "heldout")
 SUBSET_VIEWS = ("in_subset", "out_of_subset", "lrl_out_of_subset")
 AGGREGATES = (*OBJECTIVE_GROUPS, *SUBSET_VIEWS)
-COSTS = ("n_languages", "n_pairs")
+# What a trial costs (trainables.cost): the subset's size and pairs, and what the trial used: its wall
+# seconds and its GPU time (wall x GPUs allotted; 0 on CPU-only trials). Costs, not target groups: they
+# rank trials by price, never by languages scored.
+TRIAL_COSTS = ("wall_s", "gpu_s", "gpu_hours")
+COSTS = ("n_languages", "n_pairs", *TRIAL_COSTS)
 OBJECTIVE_METRICS = (*OBJECTIVE_GROUPS, *COSTS)  # what may rank trials
 DIRECTIONS = ("max", "min")  # an objective's mode
 # Names this product used before the groups were fixed; "unseen" in the paper means unseen in pretraining.

@@ -140,6 +140,25 @@ def fake_trainable(
     note("end")
 
 
+WALL_S_PER_LANGUAGE = 10.0  # epoch_trainable's reported wall seconds per realignment language
+
+
+def epoch_trainable(trial: dict[str, Any], *, epochs: int = 3) -> None:
+    """Reports after each of ``epochs`` fine-tuning epochs (``phase`` "epoch", then "final" on the last),
+    each time the subset's closed-form score, as a trained trial reports for ASHA's rungs; its cost is
+    ``WALL_S_PER_LANGUAGE`` wall seconds per language on no GPU, so a ``max_wall_s`` cap has a known effect."""
+    from ray import tune
+
+    from trainables.cost import cost_metrics
+
+    languages = list(trial["languages"])
+    score = subset_score(languages)
+    cost = cost_metrics(WALL_S_PER_LANGUAGE * len(languages), 0.0)
+    base = {"n_languages": len(languages), "n_pairs": 100 * len(languages), "unseen_lrl": score, **cost}
+    for epoch in range(1, epochs + 1):
+        tune.report({**base, "epoch": epoch, "phase": "final" if epoch == epochs else "epoch"})
+
+
 def read_log(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
 

@@ -27,7 +27,6 @@ from spaces.errors import ConfigError
 # Persist Tune's experiment state (trial table + Optuna searcher) at every controller step rather than
 # Ray's adaptive >= 10 s: after a kill -9 a trial that had finished must be known as finished.
 EXPERIMENT_CHECKPOINT_PERIOD_S = "0"
-ASHA_MAX_T = 100  # epochs: more than any trial runs, so ASHA's last rung never cuts a finishing trial
 
 
 def run(
@@ -47,6 +46,7 @@ def run(
 
     quiet_output()
     os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", EXPERIMENT_CHECKPOINT_PERIOD_S)
+    allow_pending_trials(cfg)
     start_ray(target.address, num_cpus=num_cpus)
     guard_ray()
     try:
@@ -81,6 +81,7 @@ def resume(
     from search.disk_full import guard_ray
 
     os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", EXPERIMENT_CHECKPOINT_PERIOD_S)
+    allow_pending_trials(cfg)
     quiet_output()
     start_ray(address, num_cpus=num_cpus)
     guard_ray()
@@ -105,16 +106,19 @@ def run_sampled_trial(config: dict[str, Any], space: SearchSpace, trial_fn: Call
 
 
 def make_searcher(cfg: SearchConfig, space: SearchSpace, study_name: str):
-    """OptunaSearch (multi-objective when several objectives), warm-started, under a concurrency cap."""
+    """OptunaSearch (multi-objective when several objectives), warm-started, under a concurrency cap;
+    early-stopped trials are told as PRUNED and cost caps are Optuna constraints (``outcomes``)."""
     import optuna
     from ray.tune.search import ConcurrencyLimiter
-    from ray.tune.search.optuna import OptunaSearch
+
+    from search.costs import cost_limits
+    from search.engines.outcomes import PhaseAwareOptunaSearch
 
     objectives = cfg.search.objectives
     storage = optuna.storages.RDBStorage(cfg.search.optuna_storage) if cfg.search.optuna_storage else None
     points = space.warm_start_points() if cfg.search.warm_start else []
     multi = len(objectives) > 1
-    searcher = OptunaSearch(
+    searcher = PhaseAwareOptunaSearch(
         space=space,
         metric=[o.metric for o in objectives] if multi else objectives[0].metric,
         mode=[o.mode for o in objectives] if multi else objectives[0].mode,
@@ -122,6 +126,7 @@ def make_searcher(cfg: SearchConfig, space: SearchSpace, study_name: str):
         sampler=make_sampler(cfg),
         study_name=study_name,
         storage=storage,
+        cost_limits=cost_limits(cfg),
     )
     return ConcurrencyLimiter(searcher, max_concurrent=cfg.search.max_concurrent)
 
@@ -145,7 +150,7 @@ def make_scheduler(cfg: SearchConfig):
         mode=mode,
         grace_period=asha.grace_period,
         reduction_factor=asha.reduction_factor,
-        max_t=ASHA_MAX_T,
+        max_t=asha.max_t,
     )
 
 
@@ -162,6 +167,18 @@ def make_trainable(cfg: SearchConfig, space: SearchSpace, trainable: Callable[[d
     if cfg.search.gpus_per_trial:
         resources["gpu"] = cfg.search.gpus_per_trial
     return tune.with_resources(fn, resources)
+
+
+def allow_pending_trials(cfg: SearchConfig) -> None:
+    """Let Tune start ``search.max_concurrent`` trials at once.
+
+    Tune asks the searcher for a new trial only while fewer than ``TUNE_MAX_PENDING_TRIALS_PG`` trials
+    wait for resources. Ray 2.60 derives that limit from a ``ConcurrencyLimiter`` when it finds one, but
+    an inherited environment value (or a Ray that finds none: 1 for a custom searcher) would hold a
+    sweep of cheap trials below ``max_concurrent``; setting it from the config makes the cap the one the
+    user wrote.
+    """
+    os.environ["TUNE_MAX_PENDING_TRIALS_PG"] = str(cfg.search.max_concurrent)
 
 
 def quiet_output() -> None:
@@ -274,12 +291,13 @@ def build_tuner(
 
 def sweep_callbacks(cfg: SearchConfig, space: SearchSpace, progress: bool = True) -> list:
     """The callbacks of every fit: disk-full stop, keep policy, and (``progress``) one line per trial."""
+    from search.costs import cost_limits
     from search.disk_full import StopOnDiskFull
     from search.keep import KeepModels
     from search.progress import TrialProgress
 
     objectives = list(cfg.search.objectives)
-    callbacks = [StopOnDiskFull(), KeepModels(cfg.search.keep_models, objectives)]
+    callbacks = [StopOnDiskFull(), KeepModels(cfg.search.keep_models, objectives, cost_limits(cfg))]
     if progress:
         callbacks.append(TrialProgress(space, objectives, total=cfg.search.num_samples))
     return callbacks
@@ -299,13 +317,14 @@ def add_missing_callbacks(tuner: Any, wanted: list) -> None:
 
 def fit(tuner: Any, cfg: SearchConfig, run_dir: str):
     """``tuner.fit()`` under ``search.disk_full``'s guard, then the keep policy over what finished."""
+    from search.costs import cost_limits
     from search.disk_full import raise_parked
     from search.keep import prune_run
 
     results = tuner.fit()
     raise_parked()  # the final save of Ray's state found the disk full
     try:
-        prune_run(run_dir, cfg.search.keep_models, list(cfg.search.objectives))
+        prune_run(run_dir, cfg.search.keep_models, list(cfg.search.objectives), cost_limits(cfg))
     except Exception as err:  # noqa: BLE001 - housekeeping must not cost the sweep its report
         logging.getLogger(__name__).warning("could not apply search.keep_models to %s: %s", run_dir, err)
     return results

@@ -52,6 +52,8 @@ def parse_search_config(data: Mapping[str, Any] | None, source: str = "<dict>") 
     finetune = param_space("finetune", FinetuneParams, data.get("finetune"), experiment)
     subset = _parse_subset(data.get("subset"), realign)
     search = _parse_search(data.get("search"))
+    _check_asha_length(search.asha, finetune, experiment)
+    _check_targets(experiment, subset, search)
     return SearchConfig(
         experiment=experiment, subset=subset, realign=realign, finetune=finetune, search=search, source=source
     )
@@ -114,11 +116,12 @@ def _range(where: str, name: str, rule: Rule, data: Mapping[str, Any], preferred
         if (
             isinstance(step, bool)
             or not isinstance(step, (int, float))
+            or not math.isfinite(step)
             or step <= 0
             or (integer and not isinstance(step, int))
         ):
             raise ConfigError(
-                f"{where}.step", f"expected a positive {'integer' if integer else 'number'}, got {step!r}"
+                f"{where}.step", f"expected a positive {'integer' if integer else 'finite number'}, got {step!r}"
             )
         if log:
             raise ConfigError(f"{where}.step", "Optuna cannot combine log=true with a step; drop one")
@@ -352,6 +355,13 @@ def _parse_lists(raw: Any, subset: SubsetConfig) -> tuple[tuple[str, tuple[str, 
 # ---------------------------------------------------------------------------------------------- [search]
 def _parse_asha(data: Any) -> AshaConfig:
     asha = AshaConfig(**read("search.asha", AshaConfig, data))
+    if asha.max_t < asha.grace_period:
+        raise ConfigError(
+            "search.asha.max_t",
+            f"{asha.max_t} is below grace_period ({asha.grace_period}): every trial would be stopped "
+            "before it may be compared",
+            [f">= {asha.grace_period}"],
+        )
     if asha.reduction_factor <= 1:
         raise ConfigError("search.asha.reduction_factor", f"{asha.reduction_factor} must be larger than 1", ["> 1"])
     return replace(asha, metric=check_objective("search.asha.metric", asha.metric, OBJECTIVE_GROUPS))
@@ -378,3 +388,44 @@ def _parse_search(data: Any) -> SearchSettings:
     if not settings.storage_path:
         raise ConfigError("search.storage_path", "must not be empty", ["a local folder", "s3://...", "gs://..."])
     return settings
+
+
+def _check_asha_length(asha: AshaConfig, finetune: ParamSpace, experiment: ExperimentConfig) -> None:
+    """ASHA stops a trial at ``max_t`` epochs. A trial that reaches it before its final report would be
+    cut short whatever it scored (Optuna then sees it as pruned), so ``max_t`` must cover the longest
+    trial: the highest ``finetune.epochs`` times the number of seeds (a multi-seed trial counts its
+    epochs over all seeds)."""
+    if not asha.enabled:
+        return
+    longest = int(finetune.get("epochs").extremes()[1]) * max(1, len(experiment.seeds))
+    if asha.max_t < longest:
+        raise ConfigError(
+            "search.asha.max_t",
+            f"{asha.max_t} epochs is shorter than the longest trial ({longest} epochs: finetune.epochs "
+            "times the number of seeds), which ASHA would stop before it finishes",
+            [f">= {longest}"],
+        )
+
+
+def _check_targets(experiment: ExperimentConfig, subset: SubsetConfig, search: SearchSettings) -> None:
+    """An objective (or ASHA's metric) over a target group with no member among ``experiment.targets``
+    would be NaN for every trial: the sampler could rank nothing (``targets = ["en"]``: English, the
+    fine-tuning language, is in no group). ``targets = []`` (every language of the task) is not checked
+    here: which languages that means depends on the world."""
+    if not experiment.targets:
+        return
+    from spaces.targets import group_members
+
+    metrics = [o.metric for o in search.objectives if o.metric in OBJECTIVE_GROUPS]
+    if search.asha.enabled:
+        metrics.append(search.asha.metric)
+    pool = subset.available
+    for metric in metrics:
+        if not group_members(metric, experiment.targets, experiment.model, (), pool):
+            raise ConfigError(
+                "experiment.targets",
+                f"{list(experiment.targets)} has no language in target group {metric!r}, so that objective "
+                "would be empty (NaN) for every trial; add targets of that group or choose another objective",
+                [g for g in OBJECTIVE_GROUPS if group_members(g, experiment.targets, experiment.model, (), pool)]
+                or ["targets other than English"],
+            )

@@ -13,7 +13,7 @@ from typing import Any
 
 from spaces.config.domains import Domain, ParamSpace
 from spaces.errors import ConfigError
-from spaces.fields import Rule, above, at_least, ruled
+from spaces.fields import Rule, above, any_up_to, at_least, ruled
 from spaces.paper import PREFIX as PAPER_PREFIX
 from spaces.paper import PaperList, is_paper, lists_of, paper_names
 from spaces.pool import parse_pool
@@ -21,6 +21,15 @@ from spaces.vocab import ENCODINGS, KEEP_MODELS, SAMPLERS, TASKS, TINY_MODEL, TR
 
 DEFAULT_STRATEGIES = ("most_uriel_en", "least_uriel_en", "most_family_en", "most_distinct_script", "random")
 _CODES = Rule(str, many=True)
+# Upper bounds of the integer fields (``Bound.maximum``): far beyond any sane sweep, low enough that a
+# typo is refused before Ray starts. README "Bounds" lists them.
+SEED_MAX = 2**32 - 1  # numpy's seed range (Optuna's samplers and the subset repair seed numpy)
+LANGUAGES_MAX = 1000  # language counts (the realignment pool has 65)
+PAIRS_MAX = 10**9
+SAMPLES_MAX = 10**6  # trials in one sweep
+CONCURRENT_MAX = 10**4  # trials at once
+EPOCHS_MAX = 10**4  # ASHA rungs count fine-tuning epochs
+FAILURES_MAX = 100
 
 
 def _plain(value: Any) -> Any:
@@ -52,10 +61,10 @@ class ExperimentConfig(_PlainDict):
     world: str = ruled("tiny", kind=str, allowed=WORLDS)
     model: str = ruled(TINY_MODEL, kind=str)
     task: str = ruled("pos", kind=str, allowed=TASKS)
-    seed: int = ruled(0, kind=int)
+    seed: int = ruled(0, kind=int, bound=any_up_to(SEED_MAX))
     targets: tuple[str, ...] = ruled((), _CODES)  # evaluation languages; empty = every language the task has
     # every trial runs once per seed and reports the mean; () = just `seed`
-    seeds: tuple[int, ...] = ruled((), kind=int, many=True)
+    seeds: tuple[int, ...] = ruled((), kind=int, many=True, bound=any_up_to(SEED_MAX))
 
 
 @dataclass(frozen=True)
@@ -73,14 +82,16 @@ class SubsetConfig(_PlainDict):
     encoding: str = ruled("strategy", kind=str, allowed=ENCODINGS)
     pool: str | tuple[str, ...] = "all"  # a pool filter (spaces.pool), as text or a list of terms
     strategies: tuple[str, ...] = ruled(DEFAULT_STRATEGIES, kind=str, many=True)
-    min_languages: int = ruled(1, kind=int, bound=at_least(1))
-    max_languages: int = ruled(0, kind=int, bound=at_least(1))  # parsing resolves an omitted bound to all available
+    min_languages: int = ruled(1, kind=int, bound=at_least(1, maximum=LANGUAGES_MAX))
+    # parsing resolves an omitted bound to all available
+    max_languages: int = ruled(0, kind=int, bound=at_least(1, maximum=LANGUAGES_MAX))
     must_include: tuple[str, ...] = ruled((), _CODES)
     must_exclude: tuple[str, ...] = ruled((), _CODES)
     held_out: tuple[str, ...] = ruled((), _CODES)
     # 0 = no cap on sum over languages of realign.pairs_per_language
-    max_pairs: int = ruled(0, kind=int, bound=at_least(0))
-    seeds: int = ruled(100, kind=int, bound=at_least(1))  # `random` strategy: subset/seed is sampled from range(seeds)
+    max_pairs: int = ruled(0, kind=int, bound=at_least(0, maximum=PAIRS_MAX))
+    # `random` strategy: subset/seed is sampled from range(seeds)
+    seeds: int = ruled(100, kind=int, bound=at_least(1, maximum=SEED_MAX))
     lists: tuple[tuple[str, tuple[str, ...]], ...] = ()  # "lists" encoding: (name, codes), in file order
 
     def to_dict(self) -> dict[str, Any]:
@@ -146,9 +157,12 @@ class AshaConfig(_PlainDict):
     """Optional ASHA early stopping on an intermediate aggregate (scores: higher is better)."""
 
     enabled: bool = ruled(False, kind=bool)
-    grace_period: int = ruled(1, kind=int, bound=at_least(1))
+    grace_period: int = ruled(1, kind=int, bound=at_least(1, maximum=EPOCHS_MAX))
     reduction_factor: float = ruled(2.0, kind=float, bound=at_least(0.0, "is out of range"))  # and > 1
     metric: str = ruled("unseen_lrl", kind=str)  # a fixed target group (spaces.vocab.OBJECTIVE_GROUPS)
+    # ASHA's last rung, in fine-tuning epochs (over all seeds of a multi-seed trial): a trial is stopped
+    # there. At least a trial's full length, so ASHA never cuts a trial that was going to finish.
+    max_t: int = ruled(100, kind=int, bound=at_least(1, maximum=EPOCHS_MAX))
 
 
 @dataclass(frozen=True)
@@ -159,10 +173,12 @@ class SearchSettings(_PlainDict):
     objectives: tuple[Objective, ...] = ruled(
         (Objective("unseen_lrl", "max"), Objective("n_languages", "min")), kind=str, many=True
     )
-    num_samples: int = ruled(24, kind=int, bound=at_least(1))
-    max_concurrent: int = ruled(2, kind=int, bound=at_least(1))
+    num_samples: int = ruled(24, kind=int, bound=at_least(1, maximum=SAMPLES_MAX))
+    max_concurrent: int = ruled(2, kind=int, bound=at_least(1, maximum=CONCURRENT_MAX))
     warm_start: bool = ruled(True, kind=bool)
-    warm_start_sizes: tuple[int, ...] = ruled((5, 10, 20, 40), kind=int, many=True, bound=at_least(1))
+    warm_start_sizes: tuple[int, ...] = ruled(
+        (5, 10, 20, 40), kind=int, many=True, bound=at_least(1, maximum=LANGUAGES_MAX)
+    )
     asha: AshaConfig = field(default_factory=AshaConfig)
     cpus_per_trial: float = ruled(1.0, kind=float, bound=above(0.0))
     gpus_per_trial: float = ruled(0.0, kind=float, bound=at_least(0.0, "is out of range"))
@@ -170,9 +186,13 @@ class SearchSettings(_PlainDict):
     storage_path: str = ruled("~/realign-search-runs", kind=str)
     # "" = in-memory study; else an RDB URL such as sqlite:///study.db
     optuna_storage: str = ruled("", kind=str)
-    max_failures: int = ruled(0, kind=int, bound=at_least(0))
-    seed: int = ruled(0, kind=int)
+    max_failures: int = ruled(1, kind=int, bound=at_least(0, maximum=FAILURES_MAX))
+    seed: int = ruled(0, kind=int, bound=any_up_to(SEED_MAX))
     keep_models: str = ruled("front", kind=str, allowed=KEEP_MODELS)
+    # Per-trial caps on cost (0 = none): a trial above one is infeasible (Optuna constraints; never on
+    # the report's front). gpu_hours = wall seconds x gpus_per_trial / 3600 (trainables.cost).
+    max_gpu_hours: float = ruled(0.0, kind=float, bound=at_least(0.0, "is out of range"))
+    max_wall_s: float = ruled(0.0, kind=float, bound=at_least(0.0, "is out of range"))
 
     @property
     def metrics(self) -> list[str]:

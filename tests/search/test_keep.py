@@ -90,3 +90,13 @@ def test_keep_models_is_validated_and_defaults_to_front():
     with pytest.raises(ConfigError) as err:
         parse_search_config({"search": {"keep_models": "best"}})
     assert "search.keep_models" in str(err.value) and "front, all, none" in str(err.value)
+
+
+def test_an_infeasible_trial_neither_keeps_weights_nor_displaces_a_feasible_one(tmp_path):
+    trials = _trials(tmp_path)
+    trials[2].last_result["wall_s"] = 50.0  # c breaks max_wall_s = 30
+    trials[1].last_result["wall_s"] = 10.0
+    newcomer = trials[-1]  # dominates every finished trial, but costs too much
+    newcomer.last_result = {"unseen_lrl": 0.60, "n_languages": 2, "phase": "final", "wall_s": 31.0}
+    assert kept(trials, "front", OBJECTIVES, completed=newcomer) == {"f"}  # uncapped, a would lose its weights
+    assert kept(trials, "front", OBJECTIVES, completed=newcomer, limits=(("wall_s", 30.0),)) == {"a"}

@@ -2,9 +2,10 @@
 registered name, as Optuna's sampler tests hold every sampler to one contract.
 
 For each unit: the in-process ``result`` and what the Ray function trainable reports last are the same
-final metrics; they hold ``score/<code>`` for the targets, every aggregate, ``n_languages``, ``n_pairs`` and
-``phase``; and every aggregate is exactly ``trainables.metrics.aggregate`` of the reported per-language
-scores (NaN where a group is empty) -- so a sweep mixing units compares one quantity.
+final metrics; they hold ``score/<code>`` for the targets, every aggregate, ``n_languages``, ``n_pairs``,
+``phase`` and the trial's cost (``wall_s``, ``gpu_s``, ``gpu_hours``: ``trainables.cost``); and every
+aggregate is exactly ``trainables.metrics.aggregate`` of the reported per-language scores (NaN where a
+group is empty) -- so a sweep mixing units compares one quantity.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pytest
 
 from _fake_world import fake_world
 from spaces.trial_config import TrialConfig
-from spaces.vocab import AGGREGATES, TRAINABLES, XLMR
+from spaces.vocab import AGGREGATES, TRAINABLES, TRIAL_COSTS, XLMR
 from trainables import trial as trial_mod
 from trainables.metrics import aggregate
 from trainables.published.replay import measured_subsets
@@ -74,6 +75,13 @@ def test_every_trainable_reports_the_result_schema(name, monkeypatch):
     missing = [key for key in REQUIRED if key not in result]
     assert not missing, f"{name} does not report {missing}"
     assert result["phase"] == "final"
+    for run in (result, reported[-1]):  # its cost (measured, so not compared): no GPU time without a GPU
+        assert (
+            all(key in run for key in TRIAL_COSTS)
+            and run["wall_s"] > 0
+            and run["gpu_s"] == 0.0
+            and run["gpu_hours"] == 0.0
+        ), name
     subset = trial.languages if trial.realign.mode != "none" else ()
     assert result["n_languages"] == len(subset) and result["n_pairs"] > 0
     scores = {key.split("/", 1)[1]: value for key, value in result.items() if key.startswith("score/")}

@@ -7,10 +7,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from trainables import proxy
+from trainables.cost import with_cost
 from trainables.published.data import check_model, check_task
 from trainables.units.paper import final_result, requested
 
 
+@with_cost
 def result(config: Mapping[str, Any]) -> dict[str, Any]:
     """What a trial with this ``TrialConfig.to_dict()`` would report, predicted (``realign.mode`` none =
     the baseline)."""

@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from trainables.cost import with_cost
 from trainables.published.data import OURS
 from trainables.published.replay import measurement
 from trainables.units.paper import final_result, requested
 
 
+@with_cost
 def result(config: Mapping[str, Any]) -> dict[str, Any]:
     """The final result a trial with this ``TrialConfig.to_dict()`` would report, replayed (seed mean)."""
     trial, languages = requested(config, "the paper published only 'before' realignment and the baseline")

@@ -25,6 +25,7 @@ from pathlib import Path
 from spaces.errors import as_disk_full
 from spaces.trial_config import TrialConfig
 from trainables.checkpoints import checkpoint_candidates, trial_storage
+from trainables.cost import TrialClock, with_cost
 from trainables.trial import UnreadableCheckpoint, run_trial
 
 
@@ -33,11 +34,12 @@ def tune_trial(config: dict, world=None) -> dict:
     from ray import tune
 
     trial = TrialConfig.from_dict(config)
+    clock = TrialClock()
 
     def report(metrics: dict, checkpoint_dir: Path | None) -> None:
         checkpoint = tune.Checkpoint.from_directory(checkpoint_dir) if checkpoint_dir else None
         try:
-            tune.report(metrics, checkpoint=checkpoint)  # persists the directory before returning
+            tune.report({**metrics, **clock.cost()}, checkpoint=checkpoint)  # persists the directory before returning
         except Exception as err:
             located = trial_storage()
             full = as_disk_full(err, located[1] if located else "the trial's run directory")
@@ -68,6 +70,7 @@ def _skip(candidate, err: BaseException) -> None:
     print(f"realign-search: skipping checkpoint {candidate.path}: {err}", file=sys.stderr)
 
 
+@with_cost
 def result(config: dict, world=None) -> dict:
     """The trial's final metrics, trained in-process without Ray (``world`` is for tests)."""
     return run_trial(TrialConfig.from_dict(config), world=world)
