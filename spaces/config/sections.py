@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import Any
 
 from spaces.config.domains import Domain, ParamSpace
+from spaces.config.tracking import TrackingConfig
 from spaces.errors import ConfigError
 from spaces.fields import Rule, above, at_least, ruled
 from spaces.paper import PREFIX as PAPER_PREFIX
@@ -193,6 +194,7 @@ class SearchConfig:
     finetune: ParamSpace
     search: SearchSettings
     source: str = field(default="<dict>", compare=False)
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)  # [tracking]: Ray Tune's logger callbacks
 
     def specs(self) -> list[Domain]:
         return [*self.realign.params, *self.finetune.params]
@@ -208,4 +210,5 @@ class SearchConfig:
             "realign": self.realign.to_dict(),
             "finetune": self.finetune.to_dict(),
             "search": self.search.to_dict(),
+            "tracking": self.tracking.to_dict(),
         }
