@@ -196,6 +196,10 @@ class SearchConfig:
     source: str = field(default="<dict>", compare=False)
     tracking: TrackingConfig = field(default_factory=TrackingConfig)  # [tracking]: Ray Tune's logger callbacks
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """A config pickled (into a run folder's Ray state) before ``[tracking]`` existed has none."""
+        self.__dict__.update({"tracking": TrackingConfig(), **state})
+
     def specs(self) -> list[Domain]:
         return [*self.realign.params, *self.finetune.params]
 
