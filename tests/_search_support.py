@@ -140,26 +140,32 @@ def fake_trainable(
     note("end")
 
 
-def model_trainable(trial: dict[str, Any]) -> None:
-    """A trial that "trains" the tiny encoder in closed form: every weight of the world's encoder plus a
-    value derived from the subset, saved as the realign trainable's final checkpoint (``trial_state.json``
-    + ``trial_weights.pt``, no optimizer state), with the closed-form score of the fake trainable."""
+def base_model_state(path: Path) -> Path:
+    """The tiny world's untrained ``TaskModel`` (POS) state dict, saved once to ``path`` for ``model_trainable``."""
+    import torch
+
+    from trainables.finetune import TaskModel, load_encoder
+    from trainables.worlds import get_world
+
+    model = TaskModel(load_encoder(get_world("tiny", model="tiny").model_path(), "pos"), "pos")
+    torch.save(model.state_dict(), path)
+    return path
+
+
+def model_trainable(trial: dict[str, Any], *, base: str) -> None:
+    """A trial that "trains" the tiny POS model in closed form: every weight of ``base`` (``base_model_state``)
+    plus the subset's score, saved as the realign trainable's final checkpoint (``trial_state.json`` +
+    ``trial_weights.pt``, no optimizer state), with the closed-form score of the fake trainable."""
     import tempfile
 
     import torch
     from ray import tune
 
-    from trainables.finetune import TaskModel, load_encoder
     from trainables.trial import STATE_FILE, WEIGHTS_FILE
-    from trainables.worlds import get_world
 
     languages = list(trial["languages"])
-    world = get_world(trial["world"], model=trial["model"])
-    model = TaskModel(load_encoder(world.model_path(), trial["task"]), trial["task"])
-    with torch.no_grad():
-        for param in model.parameters():
-            param.add_(subset_score(languages))
     score = subset_score(languages)
+    model = {key: value + score if value.is_floating_point() else value for key, value in torch.load(base).items()}
     metrics = {
         "n_languages": len(languages),
         "n_pairs": 100 * len(languages),
@@ -168,7 +174,7 @@ def model_trainable(trial: dict[str, Any]) -> None:
         **{f"score/{c}": round(score + i / 10, 6) for i, c in enumerate(TARGETS)},
     }
     with tempfile.TemporaryDirectory() as scratch:
-        state = {"model": model.state_dict(), "projection": None, "optimizer": None, "schedule": None}
+        state = {"model": model, "projection": None, "optimizer": None, "schedule": None}
         torch.save(state, Path(scratch, WEIGHTS_FILE))
         Path(scratch, STATE_FILE).write_text(json.dumps({"trial": trial, "progress": {"phase": "final"}}))
         tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(scratch))

@@ -17,7 +17,14 @@ from spaces.errors import ConfigError
 pytestmark = pytest.mark.slow
 
 SPACE = {
-    "experiment": {"name": "api-proxy", "trainable": "proxy", "world": "real", "model": "xlmr", "task": "pos"},
+    "experiment": {
+        "name": "api-proxy",
+        "trainable": "proxy",
+        "world": "real",
+        "model": "xlmr",
+        "task": "pos",
+        "targets": ["yor_Latn", "wol_Latn", "hau_Latn", "de"],  # few metrics: MLflow logs each one
+    },
     "subset": {"strategies": ["most_uriel_en", "random"], "max_languages": 10},
     "search": {"num_samples": 3, "max_concurrent": 2, "warm_start_sizes": [5]},
     "tracking": {"mlflow": True},

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import shutil
+from functools import partial
 from pathlib import Path
 
 import pytest
 
-from _search_support import model_trainable, write_config
+from _search_support import base_model_state, model_trainable, write_config
 from search.cli import main
 
 pytestmark = pytest.mark.slow
@@ -26,10 +27,11 @@ def run_dir(tmp_path_factory):
 
     tmp = tmp_path_factory.mktemp("export")
     cfg = load_search_config(write_config(tmp, num_samples=2, keep_models="all"))
-    target = plan_run(cfg, storage_path=str(tmp / "runs"), name="mini", trainable=model_trainable)
+    trainable = partial(model_trainable, base=str(base_model_state(tmp / "base.pt")))
+    target = plan_run(cfg, storage_path=str(tmp / "runs"), name="mini", trainable=trainable)
     start_ray(None, num_cpus=2)
     try:
-        results = run_sweep(cfg, target, trainable=model_trainable, progress=False, verbose=0)
+        results = run_sweep(cfg, target, trainable=trainable, progress=False, verbose=0)
     finally:
         ray.shutdown()
     assert [r.error for r in results] == [None, None]
