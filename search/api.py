@@ -48,9 +48,10 @@ class SweepResult:
     @property
     def front(self) -> pd.DataFrame:
         """The Pareto front's rows of ``trials``, smallest subset first."""
-        ids = [t.trial_id for t in self.report.front]
         frame = self.trials
-        return frame.set_index("trial_id").loc[ids].reset_index()
+        if frame.empty:
+            return frame
+        return frame.set_index("trial_id").loc[[t.trial_id for t in self.report.front]].reset_index()
 
 
 def trials_frame(report: Report) -> pd.DataFrame:

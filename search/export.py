@@ -72,7 +72,7 @@ def final_checkpoint(run_dir: str, trial: TrialRecord, cfg: SearchConfig) -> Pat
         return with_weights[-1]
     if cfg.experiment.trainable != "realign":
         raise ConfigError(
-            "--trial",
+            "RUN_DIR",
             f"trials of the {cfg.experiment.trainable!r} trainable train no model (they read published results); "
             "nothing to export",
         )
