@@ -67,6 +67,9 @@ def plan_run(
         )
     check_address(address)
     check_optuna_storage(cfg.search.optuna_storage)
+    from search.tracking import check_trackers
+
+    check_trackers(cfg)
     if trainable is None:  # an injected trainable (tests, benchmarks) has its own, unknown footprint
         load_trainable(cfg)
         from search.space_check import check_space

@@ -459,13 +459,29 @@ def heuristic_names(cfg: SearchConfig) -> dict[tuple[str, ...], str]:
     return {languages: label for label, languages in reversed(warm_start_subsets(cfg)) if label != "baseline"}
 
 
+def load_report(run_dir: str, cfg: SearchConfig) -> Report:
+    """The analysed sweep in ``run_dir`` (a checked run folder), without writing anything; trials over a
+    cost cap (``search.costs.cost_limits``) are marked infeasible first, so they never reach the front."""
+    from search.costs import cost_limits
+    from spaces.config import warm_start_points
+
+    trials = collect_trials(
+        run_dir,
+        warm_points=warm_start_points(cfg),
+        heuristic_names=heuristic_names(cfg),
+        pool_size=len(cfg.subset.available),
+        sampled_params=[spec.name for spec in cfg.sampled()],
+    )
+    mark_infeasible(trials, cost_limits(cfg))
+    return analyse(trials, cfg.search.objectives)
+
+
 def report_run(
     run_dir: str, out_dir: str | Path | None = None, *, cfg: SearchConfig | None = None
 ) -> tuple[Report, ReportFiles]:
     """Read the sweep in ``run_dir`` and write its report (default ``RUN_DIR/report``; a URI run needs --out)."""
     from search.costs import cost_limits
     from search.run_files import check_run_dir, is_uri, load_saved_config, normalise_run_dir
-    from spaces.config import warm_start_points
     from spaces.errors import ConfigError
 
     run_dir = normalise_run_dir(run_dir)
@@ -473,17 +489,7 @@ def report_run(
     if out_dir is None and is_uri(run_dir):
         raise ConfigError("--out", f"{run_dir!r} is remote; give a local --out directory for the report")
     cfg = cfg if cfg is not None else load_saved_config(run_dir)
-    sampled = [spec.name for spec in cfg.sampled()]
-    trials = collect_trials(
-        run_dir,
-        warm_points=warm_start_points(cfg),
-        heuristic_names=heuristic_names(cfg),
-        pool_size=len(cfg.subset.available),
-        sampled_params=sampled,
-    )
-    limits = cost_limits(cfg)
-    mark_infeasible(trials, limits)
-    report = analyse(trials, cfg.search.objectives)
+    report = load_report(run_dir, cfg)
     out = Path(out_dir) if out_dir is not None else Path(run_dir, REPORT_DIR)
     title = f"Sweep report: {run_dir.rstrip('/').rsplit('/', 1)[-1]}"
-    return report, write_report(report, out, title, limits)
+    return report, write_report(report, out, title, cost_limits(cfg))

@@ -15,6 +15,7 @@ from search.engines import engine_for
 from search.plan import check_address
 from search.run_files import check_run_dir, load_saved_config, normalise_run_dir, run_info
 from spaces.config import SearchConfig, SearchSpace
+from spaces.errors import ConfigError
 
 
 def resume_sweep(
@@ -26,17 +27,22 @@ def resume_sweep(
     space: SearchSpace | None = None,
     trainable: Callable[[dict], Any] | None = None,
     num_cpus: int | None = None,
+    num_samples: int | None = None,
 ):
     """Restore and finish the sweep in ``run_dir``; returns the engine's results (Ray's ``ResultGrid``).
 
     ``restart_errored`` re-runs trials that had failed (from scratch); by default they stay failed and
     keep their error. ``address`` overrides where Ray runs (default: where the sweep ran).
+    ``num_samples`` extends the sweep to that many trials in all (finished or not): the Optuna study goes
+    on from every trial it was told, and the saved config records the new total.
     """
     run_dir = normalise_run_dir(run_dir)
     check_run_dir(run_dir)
     cfg = cfg if cfg is not None else load_saved_config(run_dir)
     address = address if address is not None else run_info(run_dir).get("address")
     check_address(address)
+    if num_samples is not None:
+        cfg = extended_config(run_dir, cfg, num_samples)
     return engine_for(cfg).resume(
         run_dir,
         cfg,
@@ -45,4 +51,24 @@ def resume_sweep(
         restart_errored=restart_errored,
         trainable=trainable,
         num_cpus=num_cpus,
+        **({"num_samples": num_samples} if num_samples is not None else {}),
     )
+
+
+def extended_config(run_dir: str, cfg: SearchConfig, num_samples: int) -> SearchConfig:
+    """``cfg`` with ``num_samples`` trials, saved into the run folder (what ``report`` and a later
+    ``resume`` read); refused unless it is at least the sweep's current total."""
+    from dataclasses import replace
+
+    from search.run_files import save_config
+
+    if num_samples < cfg.search.num_samples:
+        raise ConfigError(
+            "--num-samples",
+            f"{num_samples} is fewer than the {cfg.search.num_samples} trials the sweep already has; "
+            "it is the new total, not the number to add",
+            [f">= {cfg.search.num_samples}"],
+        )
+    cfg = replace(cfg, search=replace(cfg.search, num_samples=num_samples))
+    save_config(run_dir, cfg)
+    return cfg

@@ -63,10 +63,15 @@ def read_text(run_dir: str, name: str) -> str | None:
 
 def save_run_files(run_dir: str, info: Mapping[str, Any], cfg: SearchConfig, source_toml: str | None) -> None:
     """The search config (JSON, and the TOML as given) and ``info`` (name, storage, overrides, address)."""
-    write_text(run_dir, CONFIG_JSON, json.dumps(cfg.to_dict(), indent=2, default=str))
+    save_config(run_dir, cfg)
     if source_toml is not None:
         write_text(run_dir, CONFIG_TOML, source_toml)
     write_text(run_dir, RUN_INFO, json.dumps({**info, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}, indent=2))
+
+
+def save_config(run_dir: str, cfg: SearchConfig) -> None:
+    """The config ``resume`` and ``report`` reload (``search_config.json``)."""
+    write_text(run_dir, CONFIG_JSON, json.dumps(cfg.to_dict(), indent=2, default=str))
 
 
 def run_info(run_dir: str) -> dict[str, Any]:

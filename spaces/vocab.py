@@ -50,6 +50,7 @@ TRAINABLES = ("realign", "published", "proxy")  # trains | replays the paper | p
 SAMPLERS = ("tpe", "nsga2", "random")  # Optuna samplers (search.samplers)
 ENCODINGS = ("mask", "strategy", "lists")  # how a trial's language subset is sampled
 KEEP_MODELS = ("front", "all", "none")  # which ended trials keep their model weights (search.keep)
+WANDB_MODES = ("offline", "online")  # [tracking] wandb.mode: W&B's own names (wandb.init(mode=...))
 PHASES = ("realigned", "epoch", "final")  # what a trial's report follows
 FINAL_PHASE = "final"  # the phase of a trial's last report only
 

@@ -159,6 +159,46 @@ def epoch_trainable(trial: dict[str, Any], *, epochs: int = 3) -> None:
         tune.report({**base, "epoch": epoch, "phase": "final" if epoch == epochs else "epoch"})
 
 
+def base_model_state(path: Path) -> Path:
+    """The tiny world's untrained ``TaskModel`` (POS) state dict, saved once to ``path`` for ``model_trainable``."""
+    import torch
+
+    from trainables.finetune import TaskModel, load_encoder
+    from trainables.worlds import get_world
+
+    model = TaskModel(load_encoder(get_world("tiny", model="tiny").model_path(), "pos"), "pos")
+    torch.save(model.state_dict(), path)
+    return path
+
+
+def model_trainable(trial: dict[str, Any], *, base: str) -> None:
+    """A trial that "trains" the tiny POS model in closed form: every weight of ``base`` (``base_model_state``)
+    plus the subset's score, saved as the realign trainable's final checkpoint (``trial_state.json`` +
+    ``trial_weights.pt``, no optimizer state), with the closed-form score of the fake trainable."""
+    import tempfile
+
+    import torch
+    from ray import tune
+
+    from trainables.trial import STATE_FILE, WEIGHTS_FILE
+
+    languages = list(trial["languages"])
+    score = subset_score(languages)
+    model = {key: value + score if value.is_floating_point() else value for key, value in torch.load(base).items()}
+    metrics = {
+        "n_languages": len(languages),
+        "n_pairs": 100 * len(languages),
+        "unseen_lrl": score,
+        "phase": "final",
+        **{f"score/{c}": round(score + i / 10, 6) for i, c in enumerate(TARGETS)},
+    }
+    with tempfile.TemporaryDirectory() as scratch:
+        state = {"model": model, "projection": None, "optimizer": None, "schedule": None}
+        torch.save(state, Path(scratch, WEIGHTS_FILE))
+        Path(scratch, STATE_FILE).write_text(json.dumps({"trial": trial, "progress": {"phase": "final"}}))
+        tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(scratch))
+
+
 def read_log(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
 

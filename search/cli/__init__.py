@@ -29,9 +29,20 @@ COMMANDS = (
     "report",
     "check",
     "compare",
+    "export",
     "cache",
     "study",
 )
+
+
+def package_version() -> str:
+    """The installed distribution's version (``pyproject.toml``), or ``unknown`` from a bare checkout."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("realign-search")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="realign-search",
         description="Search language subsets and realignment hyperparameters for multilingual encoders.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"{__name__}.{name}").register(sub)

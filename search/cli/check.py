@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from search.cli.common import command, print_json
+from search.cli.common import add_set_flag, command, print_json
 from spaces.config import SearchConfig
 
 
@@ -22,6 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     check.add_argument("config", nargs="?", metavar="CONFIG.toml", help="search space (default: embedded)")
     check.add_argument("--json", action="store_true", help="print JSON instead of TOML")
+    add_set_flag(check)
 
 
 def resolved_summary(cfg: SearchConfig) -> dict[str, Any]:
@@ -43,7 +44,7 @@ def resolved_summary(cfg: SearchConfig) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     from spaces.config import dump_search_config, load_search_config
 
-    cfg = load_search_config(args.config)
+    cfg = load_search_config(args.config, overrides=args.overrides)
     summary = resolved_summary(cfg)
     if args.json:
         print_json({"source": cfg.source, "config": cfg.to_dict(), **summary})

@@ -22,6 +22,19 @@ def command(
     return parser
 
 
+def add_set_flag(parser: argparse.ArgumentParser) -> None:
+    """``--set KEY=VALUE`` (repeatable): override any key of the space (``spaces.config.overrides``)."""
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a key of the space, TOML value syntax (repeatable): --set realign.lr=1e-4 "
+        "--set 'subset.must_include=[\"de\"]'",
+    )
+
+
 def print_json(value: Any) -> None:
     """``value`` as indented JSON, NaN and infinities as null."""
     print(json.dumps(json_safe(value), indent=2))

@@ -14,7 +14,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from search.cli.common import command
+from search.cli.common import add_set_flag, command
 from search.cli.report import finish
 from spaces.config import SearchConfig
 from spaces.errors import ConfigError
@@ -38,6 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run_.add_argument("--name", help="run folder name (default: experiment.name, timestamped if taken)")
     run_.add_argument("--num-samples", type=int, help="number of trials (default: search.num_samples)")
     run_.add_argument("--no-report", action="store_true", help="skip writing the report at the end")
+    add_set_flag(run_)
 
 
 def with_overrides(cfg: SearchConfig, *, num_samples: int | None, storage_path: str | None) -> SearchConfig:
@@ -62,13 +63,23 @@ def source_text(config: str | None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from search.driver import plan_run, run_sweep
+    from search.driver import plan_run
     from spaces.config import load_search_config
 
-    cfg = load_search_config(args.config)
+    cfg = load_search_config(args.config, overrides=args.overrides)
     cfg = with_overrides(cfg, num_samples=args.num_samples, storage_path=args.storage_path)
     target = plan_run(cfg, storage_path=args.storage_path, name=args.name, address=args.address)
     args.run_dir = target.run_dir  # where search.cli logs an unexpected error from here on
+    from search.console_log import console_log
+
+    with console_log(target.run_dir):
+        return sweep(args, cfg, target)
+
+
+def sweep(args: argparse.Namespace, cfg: SearchConfig, target) -> int:
+    """The planned sweep, its console teed into the run folder (``search.console_log``)."""
+    from search.driver import run_sweep
+
     for warning in target.warnings:
         print(f"realign-search run: warning: {warning}", file=sys.stderr, flush=True)
     print(
@@ -83,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
             ("storage_path", args.storage_path),
             ("name", args.name),
             ("address", args.address),
+            ("set", args.overrides or None),
         )
         if v is not None
     }

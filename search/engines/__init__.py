@@ -4,7 +4,8 @@ An engine is a module with
 
 * ``run(cfg, target, space, *, save, trainable=None, num_cpus=None, verbose=1, progress=True)``: start,
   call ``save()`` once the run folder may be written, run every trial, return the results;
-* ``resume(run_dir, cfg, space, *, address=None, restart_errored=False, trainable=None, num_cpus=None)``;
+* ``resume(run_dir, cfg, space, *, address=None, restart_errored=False, trainable=None, num_cpus=None)``,
+  and ``num_samples`` where the engine can extend a sweep (``resume --num-samples``);
 
 both return a sequence of results whose items carry ``error`` (None when the trial finished). Ray Tune
 (``search.engines.ray_tune``) is the one engine today: it runs any trainable, locally or on a cluster,

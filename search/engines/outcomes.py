@@ -17,9 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ray.tune.search.optuna import OptunaSearch
-
 from search.costs import cost_attributes
+from search.engines.study_attributes import AttributedOptunaSearch
 from spaces.vocab import stopped_early
 
 
@@ -30,16 +29,18 @@ def optuna_state(result: Mapping[str, Any] | None, error: bool) -> str:
     return "PRUNED" if stopped_early(result) else "COMPLETE"
 
 
-class PhaseAwareOptunaSearch(OptunaSearch):
-    """``OptunaSearch`` that tells a trial stopped before its final report as PRUNED, and first records
-    the trial's costs as user attributes and, for each cap in ``cost_limits`` (``(cost, cap)`` pairs),
-    the constraint ``cost - cap`` (Optuna: feasible when every constraint is <= 0)."""
+class PhaseAwareOptunaSearch(AttributedOptunaSearch):
+    """``OptunaSearch`` that tells a trial stopped before its final report as PRUNED. Before it tells the
+    trial, it records the trial's languages and per-language scores (``AttributedOptunaSearch``), its costs
+    as user attributes and, for each cap in ``cost_limits`` (``(cost, cap)`` pairs), the constraint
+    ``cost - cap`` (Optuna: feasible when every constraint is <= 0)."""
 
     def __init__(self, *args: Any, cost_limits: tuple[tuple[str, float], ...] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._cost_limits = tuple(cost_limits)
 
     def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
+        self.record_attributes(trial_id, result)
         ot_trial = self._ot_trials.get(trial_id)
         if ot_trial is not None and trial_id not in self._completed_trials:
             costs = cost_attributes(result)
@@ -49,7 +50,7 @@ class PhaseAwareOptunaSearch(OptunaSearch):
                 if name in costs:  # an unknown cost counts as feasible
                     ot_trial.set_constraint(f"max_{name}", costs[name] - cap)
         if ot_trial is None or trial_id in self._completed_trials or optuna_state(result, error) != "PRUNED":
-            super().on_trial_complete(trial_id, result=result, error=error)
+            super().on_trial_complete(trial_id, result=result, error=error)  # records nothing twice: same values
             return
         from optuna.trial import TrialState
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from search.plan import RunTarget
 from search.samplers import make_sampler
+from search.tracking import tracking_callbacks, tracking_environment
 from spaces.config import SearchConfig, SearchSpace
 from spaces.errors import ConfigError
 
@@ -55,7 +56,7 @@ def run(
             target,
             space=space,
             trainable=trainable,
-            callbacks=sweep_callbacks(cfg, space, progress),
+            callbacks=sweep_callbacks(cfg, space, progress) + tracking_callbacks(cfg, target.run_dir),
             verbose=verbose,
         )
         save()
@@ -74,12 +75,16 @@ def resume(
     restart_errored: bool = False,
     trainable: Callable[[dict], Any] | None = None,
     num_cpus: int | None = None,
+    num_samples: int | None = None,
 ):
-    """Restore the Tuner of ``run_dir`` and finish its sweep; Ray's ``ResultGrid``."""
+    """Restore the Tuner of ``run_dir`` and finish its sweep; Ray's ``ResultGrid``. ``num_samples``: the
+    sweep's new total of trials (``search.engines.extend``), already checked against the saved one."""
     from ray import tune
 
     from search.disk_full import guard_ray
+    from search.tracking import check_trackers
 
+    check_trackers(cfg)
     os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", EXPERIMENT_CHECKPOINT_PERIOD_S)
     allow_pending_trials(cfg)
     quiet_output()
@@ -92,7 +97,11 @@ def resume(
         resume_errored=False,
         restart_errored=restart_errored,
     )
-    add_missing_callbacks(tuner, sweep_callbacks(cfg, space, progress=False))
+    if num_samples is not None:
+        from search.engines.extend import extend_tuner
+
+        extend_tuner(tuner, num_samples)
+    add_missing_callbacks(tuner, sweep_callbacks(cfg, space, progress=False) + tracking_callbacks(cfg, run_dir))
     return fit(tuner, cfg, run_dir)
 
 
@@ -107,7 +116,8 @@ def run_sampled_trial(config: dict[str, Any], space: SearchSpace, trial_fn: Call
 
 def make_searcher(cfg: SearchConfig, space: SearchSpace, study_name: str):
     """OptunaSearch (multi-objective when several objectives), warm-started, under a concurrency cap;
-    early-stopped trials are told as PRUNED and cost caps are Optuna constraints (``outcomes``)."""
+    early-stopped trials are told as PRUNED and cost caps are Optuna constraints (``outcomes``); each Optuna
+    trial records its languages and per-language scores (``study_attributes``)."""
     import optuna
     from ray.tune.search import ConcurrencyLimiter
 
@@ -321,7 +331,8 @@ def fit(tuner: Any, cfg: SearchConfig, run_dir: str):
     from search.disk_full import raise_parked
     from search.keep import prune_run
 
-    results = tuner.fit()
+    with tracking_environment(cfg):
+        results = tuner.fit()
     raise_parked()  # the final save of Ray's state found the disk full
     try:
         prune_run(run_dir, cfg.search.keep_models, list(cfg.search.objectives), cost_limits(cfg))

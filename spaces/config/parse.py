@@ -20,6 +20,7 @@ from spaces.catalog import load_catalog
 from spaces.config.domains import Choice, Domain, Fixed, FloatRange, IntRange, ParamSpace
 from spaces.config.sections import AshaConfig, ExperimentConfig, SearchConfig, SearchSettings, SubsetConfig
 from spaces.config.subsets import strategies as computed_strategies
+from spaces.config.tracking import parse_tracking
 from spaces.defaults import unset_defaults
 from spaces.errors import ConfigError
 from spaces.fields import Rule, known_keys, read, rules, table
@@ -37,7 +38,7 @@ from spaces.vocab import (
     check_objective,
 )
 
-SECTIONS = ("experiment", "subset", "realign", "finetune", "search")
+SECTIONS = ("experiment", "subset", "realign", "finetune", "search", "tracking")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")  # run and list names: usable as folder names
 _RDB_URL = re.compile(r"^[a-z][a-z0-9+]*://")
 _RANGE_KEYS = ("low", "high", "log", "step")
@@ -55,7 +56,13 @@ def parse_search_config(data: Mapping[str, Any] | None, source: str = "<dict>") 
     _check_asha_length(search.asha, finetune, experiment)
     _check_targets(experiment, subset, search)
     return SearchConfig(
-        experiment=experiment, subset=subset, realign=realign, finetune=finetune, search=search, source=source
+        experiment=experiment,
+        subset=subset,
+        realign=realign,
+        finetune=finetune,
+        search=search,
+        source=source,
+        tracking=parse_tracking(data.get("tracking")),
     )
 
 

@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import Any
 
 from spaces.config.domains import Domain, ParamSpace
+from spaces.config.tracking import TrackingConfig
 from spaces.errors import ConfigError
 from spaces.fields import Rule, above, any_up_to, at_least, ruled
 from spaces.paper import PREFIX as PAPER_PREFIX
@@ -213,6 +214,11 @@ class SearchConfig:
     finetune: ParamSpace
     search: SearchSettings
     source: str = field(default="<dict>", compare=False)
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)  # [tracking]: Ray Tune's logger callbacks
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """A config pickled (into a run folder's Ray state) before ``[tracking]`` existed has none."""
+        self.__dict__.update({"tracking": TrackingConfig(), **state})
 
     def specs(self) -> list[Domain]:
         return [*self.realign.params, *self.finetune.params]
@@ -228,4 +234,5 @@ class SearchConfig:
             "realign": self.realign.to_dict(),
             "finetune": self.finetune.to_dict(),
             "search": self.search.to_dict(),
+            "tracking": self.tracking.to_dict(),
         }

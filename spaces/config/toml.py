@@ -10,7 +10,7 @@ import json
 import math
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -27,8 +27,10 @@ def default_toml() -> str:
     return resources.files("spaces.data").joinpath("default.toml").read_text("utf-8")
 
 
-def load_search_config(path: str | Path | None = None) -> SearchConfig:
-    """Read and validate a TOML search space; ``None`` = the embedded default (``spaces/data/default.toml``)."""
+def load_search_config(path: str | Path | None = None, overrides: Sequence[str] = ()) -> SearchConfig:
+    """Read and validate a TOML search space; ``None`` = the embedded default (``spaces/data/default.toml``).
+
+    ``overrides``: ``KEY=VALUE`` assignments (``run --set``) applied to the document before validation."""
     if path is None:
         source, text = EMBEDDED, default_toml()
     else:
@@ -45,6 +47,10 @@ def load_search_config(path: str | Path | None = None) -> SearchConfig:
         where = re.search(r"line (\d+), column (\d+)", str(err))
         at = f" at line {where[1]}, column {where[2]}" if where else ""
         raise ConfigError(source, f"malformed TOML{at}: {err}") from None
+    if overrides:
+        from spaces.config.overrides import apply_overrides
+
+        data = apply_overrides(data, overrides)
     return parse_search_config(data, source)
 
 

@@ -138,6 +138,8 @@ def test_compare_on_a_run_directory(tmp_path: Path, capsys) -> None:
     assert main(["run", str(space), "--storage-path", str(tmp_path / "runs"), "--no-report"]) == 0
     run_dir = str(tmp_path / "runs" / "cmp")
     capsys.readouterr()
+    log = (tmp_path / "runs" / "cmp" / "console.log").read_text(encoding="utf-8")  # the console, kept
+    assert "realign-search run: 2 trials" in log and log.count(" ok ") == 2 and "sweep finished" in log
     assert main(["compare", run_dir, "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert [t["label"] for t in data["trials"]] == ["most_uriel_en_5"]

@@ -18,6 +18,7 @@ import pytest
 
 from spaces.config import default_toml, load_search_config, parse_search_config
 from spaces.config.sections import AshaConfig, ExperimentConfig, SearchSettings, SubsetConfig
+from spaces.config.tracking import TrackingConfig
 from spaces.errors import ConfigError
 from spaces.fields import rules
 from spaces.trial_config import FinetuneParams, RealignParams
@@ -40,6 +41,7 @@ SECTIONS = {
     "finetune": FinetuneParams,
     "search": SearchSettings,
     "search.asha": AshaConfig,
+    "tracking": TrackingConfig,
 }
 
 
