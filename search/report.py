@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from search.atomic import atomic_output, atomic_write
+from search.engines.local import is_local_run
 from search.pareto import hypervolume_2d, pareto_front
 from spaces.config import SearchConfig, flatten_params
 from spaces.formats import fmt_number, json_safe
@@ -123,16 +124,12 @@ def collect_trials(
     sampled_params: Sequence[str] | None = None,
 ) -> list[TrialRecord]:
     """Every trial of the experiment in ``run_dir``, in the order Ray created them."""
-    from ray.tune import ExperimentAnalysis
-
-    analysis = ExperimentAnalysis(run_dir)
     records = []
-    for trial in analysis.trials:
-        result = dict(trial.last_result or {})
-        flat = flatten_params(trial.config or {})
-        languages = list(flat.pop("languages", None) or trial.config.get("languages") or [])
-        error = _error_text(trial) if trial.status == "ERROR" else None
-        status = {"TERMINATED": "ok", "ERROR": "failed"}.get(trial.status, "unfinished")
+    for trial_id, status, config, result, error in (
+        _ray_trials(run_dir) if not is_local_run(run_dir) else _local_trials(run_dir)
+    ):
+        flat = flatten_params(config)
+        languages = list(flat.pop("languages", None) or config.get("languages") or [])
         if status == "ok" and result.get("phase", "final") != "final":
             status = "stopped"  # ended by the scheduler (ASHA): an intermediate score, not comparable
         metrics = {
@@ -153,7 +150,7 @@ def collect_trials(
         }
         records.append(
             TrialRecord(
-                trial_id=trial.trial_id,
+                trial_id=trial_id,
                 status=status,
                 languages=languages,
                 metrics=metrics,
@@ -166,6 +163,25 @@ def collect_trials(
             )
         )
     return records
+
+
+def _ray_trials(run_dir: str):
+    """(id, status, config, last result, error) of each trial in Ray's experiment state."""
+    from ray.tune import ExperimentAnalysis
+
+    for trial in ExperimentAnalysis(run_dir).trials:
+        error = _error_text(trial) if trial.status == "ERROR" else None
+        status = {"TERMINATED": "ok", "ERROR": "failed"}.get(trial.status, "unfinished")
+        yield trial.trial_id, status, dict(trial.config or {}), dict(trial.last_result or {}), error
+
+
+def _local_trials(run_dir: str):
+    """The same of each trial the local engine ran (``trials.jsonl``; a restarted trial's last line)."""
+    from search.engines.local import read_records
+
+    latest = {r["trial_id"]: r for r in read_records(run_dir) if r["status"] != "reused"}
+    for r in latest.values():
+        yield r["trial_id"], r["status"], dict(r["config"]), dict(r["metrics"]), r.get("error")
 
 
 # -------------------------------------------------------------------------------------------- analysing
@@ -228,10 +244,18 @@ def _trial_row(t: TrialRecord, objectives: Sequence[Objective]) -> list[str]:
     return [
         fmt_number(t.metrics.get("n_languages", len(t.languages))),
         _langs(t.languages),
-        *[fmt_number(t.value(o.metric)) for o in objectives if o.metric != "n_languages"],
+        *[_mean_sd(t, o.metric) for o in objectives if o.metric != "n_languages"],
         hparams,
         t.trial_id + (f" ({marks})" if marks else ""),
     ]
+
+
+def _mean_sd(t: TrialRecord, metric: str) -> str:
+    """``mean ± sd (n seeds)`` where the trial ran several seeds (``search.reeval``, ``experiment.seeds``)."""
+    sd = t.value(f"{metric}_sd")
+    if math.isnan(sd):
+        return fmt_number(t.value(metric))
+    return f"{fmt_number(t.value(metric))} ± {fmt_number(sd)} ({fmt_number(t.metrics.get('n_seeds'))} seeds)"
 
 
 def markdown(report: Report, title: str, with_plots: bool = True) -> str:
@@ -321,6 +345,7 @@ def plot_front(report: Report, path: Path) -> None:
             label="Pareto front",
             zorder=4,
         )
+    _error_bars(ax, done, x_metric, y_obj.metric)
     heur = [t for t in done if t.heuristic and not t.all_pool]
     if heur:
         ax.scatter(
@@ -365,6 +390,23 @@ def plot_front(report: Report, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, format="png")
     plt.close(fig)
+
+
+def _error_bars(ax: Any, trials: Sequence[TrialRecord], x_metric: str, y_metric: str) -> None:
+    """± one seed sd on every point that ran several seeds: the front is ranked on these means."""
+    spread = [t for t in trials if not math.isnan(t.value(f"{y_metric}_sd"))]
+    if spread:
+        ax.errorbar(
+            [t.value(x_metric) for t in spread],
+            [t.value(y_metric) for t in spread],
+            yerr=[t.value(f"{y_metric}_sd") for t in spread],
+            fmt="none",
+            ecolor="0.3",
+            elinewidth=0.8,
+            capsize=2.5,
+            label="± seed sd",
+            zorder=3,
+        )
 
 
 def plot_heatmap(report: Report, path: Path) -> None:
@@ -444,7 +486,6 @@ def report_run(
 ) -> tuple[Report, ReportFiles]:
     """Read the sweep in ``run_dir`` and write its report (default ``RUN_DIR/report``; a URI run needs --out)."""
     from search.run_files import check_run_dir, is_uri, load_saved_config, normalise_run_dir
-    from spaces.config import warm_start_points
     from spaces.errors import ConfigError
 
     run_dir = normalise_run_dir(run_dir)
@@ -452,15 +493,37 @@ def report_run(
     if out_dir is None and is_uri(run_dir):
         raise ConfigError("--out", f"{run_dir!r} is remote; give a local --out directory for the report")
     cfg = cfg if cfg is not None else load_saved_config(run_dir)
-    sampled = [spec.name for spec in cfg.sampled()]
-    trials = collect_trials(
-        run_dir,
-        warm_points=warm_start_points(cfg),
-        heuristic_names=heuristic_names(cfg),
-        pool_size=len(cfg.subset.available),
-        sampled_params=sampled,
-    )
+    trials = collect_run(run_dir, cfg)
+    merge_reevaluations(run_dir, cfg, trials)
     report = analyse(trials, cfg.search.objectives)
     out = Path(out_dir) if out_dir is not None else Path(run_dir, REPORT_DIR)
     title = f"Sweep report: {run_dir.rstrip('/').rsplit('/', 1)[-1]}"
     return report, write_report(report, out, title)
+
+
+def collect_run(run_dir: str, cfg: SearchConfig) -> list[TrialRecord]:
+    """The search's trials as the report labels them (warm starts, the all-pool run, sampled parameters)."""
+    from spaces.config import warm_start_points
+
+    return collect_trials(
+        run_dir,
+        warm_points=warm_start_points(cfg),
+        heuristic_names=heuristic_names(cfg),
+        pool_size=len(cfg.subset.available),
+        sampled_params=[spec.name for spec in cfg.sampled()],
+    )
+
+
+def merge_reevaluations(run_dir: str, cfg: SearchConfig, trials: list[TrialRecord]) -> None:
+    """Fold the finished trials of ``RUN_DIR/reeval`` (``search.reeval``) into the trials they re-ran."""
+    from search import reeval
+
+    path = f"{run_dir.rstrip('/')}/{reeval.REEVAL_DIR}"
+    if "://" in run_dir or not Path(path, "tuner.pkl").is_file():
+        return
+    done = [
+        (config["reeval"]["of"], config["reeval"]["trial"], result)
+        for _, status, config, result, _ in _ray_trials(path)
+        if status == "ok" and "reeval" in config
+    ]
+    reeval.apply(trials, reeval.main_seeds(cfg), done)

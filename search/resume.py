@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from search.engines import engine_for
+from search.engines import engine_of_run
 from search.plan import check_address
 from search.run_files import check_run_dir, load_saved_config, normalise_run_dir, run_info
 from spaces.config import SearchConfig, SearchSpace
@@ -37,7 +37,7 @@ def resume_sweep(
     cfg = cfg if cfg is not None else load_saved_config(run_dir)
     address = address if address is not None else run_info(run_dir).get("address")
     check_address(address)
-    return engine_for(cfg).resume(
+    return engine_of_run(run_dir, cfg).resume(
         run_dir,
         cfg,
         space or SearchSpace(cfg),

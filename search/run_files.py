@@ -90,6 +90,10 @@ def check_run_dir(run_dir: str) -> None:
 
     if not is_uri(run_dir) and not Path(run_dir).is_dir():
         raise ConfigError("RUN_DIR", f"{run_dir!r} is not a directory; give the run directory `run` printed")
+    from search.engines.local import is_local_run
+
+    if not is_uri(run_dir) and is_local_run(run_dir):
+        return
     try:
         ok = tune.Tuner.can_restore(run_dir)
     except Exception as err:  # unreadable remote stores raise pyarrow / OS errors

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from search.engines.ray_reeval import reevaluate
 from search.plan import RunTarget
 from search.samplers import make_sampler
 from spaces.config import SearchConfig, SearchSpace
@@ -62,7 +63,9 @@ def run(
     except BaseException:
         discard_unstarted(target.run_dir)
         raise
-    return fit(tuner, cfg, target.run_dir)
+    results = fit(tuner, cfg, target.run_dir)
+    reevaluate(cfg, target.run_dir, space, trainable, verbose=verbose)
+    return results
 
 
 def resume(
@@ -92,7 +95,9 @@ def resume(
         restart_errored=restart_errored,
     )
     add_missing_callbacks(tuner, sweep_callbacks(cfg, space, progress=False))
-    return fit(tuner, cfg, run_dir)
+    results = fit(tuner, cfg, run_dir)
+    reevaluate(cfg, run_dir, space, trainable)
+    return results
 
 
 # ------------------------------------------------------------------------------------------ the pieces
@@ -105,16 +110,18 @@ def run_sampled_trial(config: dict[str, Any], space: SearchSpace, trial_fn: Call
 
 
 def make_searcher(cfg: SearchConfig, space: SearchSpace, study_name: str):
-    """OptunaSearch (multi-objective when several objectives), warm-started, under a concurrency cap."""
+    """OptunaSearch (multi-objective when several objectives), warm-started, under a concurrency cap, never
+    running a configuration twice (``search.engines.reusing_optuna``)."""
     import optuna
     from ray.tune.search import ConcurrencyLimiter
-    from ray.tune.search.optuna import OptunaSearch
+
+    from search.engines.reusing_optuna import ReusingOptunaSearch
 
     objectives = cfg.search.objectives
     storage = optuna.storages.RDBStorage(cfg.search.optuna_storage) if cfg.search.optuna_storage else None
     points = space.warm_start_points() if cfg.search.warm_start else []
     multi = len(objectives) > 1
-    searcher = OptunaSearch(
+    searcher = ReusingOptunaSearch(
         space=space,
         metric=[o.metric for o in objectives] if multi else objectives[0].metric,
         mode=[o.mode for o in objectives] if multi else objectives[0].mode,
@@ -216,12 +223,17 @@ def ray_temp_dir() -> str:
 
 def make_reporter(cfg: SearchConfig, max_report_frequency_s: int = 30):
     """Ray's legacy table, objectives only, at most every 30 s: the live view next to our per-trial lines."""
+    return make_reporter_for(cfg, {"subset/strategy": "strategy", "subset/size": "size"}, max_report_frequency_s)
+
+
+def make_reporter_for(cfg: SearchConfig, parameter_columns: dict[str, str], max_report_frequency_s: int = 30):
+    """The same table with other parameter columns (the re-evaluation shows which trial it re-runs)."""
     from ray.tune import CLIReporter
 
     metrics = cfg.search.metrics
     return CLIReporter(
         metric_columns=metrics + [m for m in ("n_languages",) if m not in metrics],
-        parameter_columns={"subset/strategy": "strategy", "subset/size": "size"},
+        parameter_columns=parameter_columns,
         max_report_frequency=max_report_frequency_s,
         max_progress_rows=10,
         max_error_rows=5,

@@ -17,7 +17,7 @@ from spaces.fields import Rule, above, at_least, ruled
 from spaces.paper import PREFIX as PAPER_PREFIX
 from spaces.paper import PaperList, is_paper, lists_of, paper_names
 from spaces.pool import parse_pool
-from spaces.vocab import ENCODINGS, KEEP_MODELS, SAMPLERS, TASKS, TINY_MODEL, TRAINABLES, WORLDS, Objective
+from spaces.vocab import ENCODINGS, ENGINES, KEEP_MODELS, SAMPLERS, TASKS, TINY_MODEL, TRAINABLES, WORLDS, Objective
 
 DEFAULT_STRATEGIES = ("most_uriel_en", "least_uriel_en", "most_family_en", "most_distinct_script", "random")
 _CODES = Rule(str, many=True)
@@ -173,6 +173,9 @@ class SearchSettings(_PlainDict):
     max_failures: int = ruled(0, kind=int, bound=at_least(0))
     seed: int = ruled(0, kind=int)
     keep_models: str = ruled("front", kind=str, allowed=KEEP_MODELS)
+    engine: str = ruled("auto", kind=str, allowed=ENGINES)
+    # more seeds for each front member and warm start after the search (search.reeval); 0 = none
+    reeval_seeds: int = ruled(1, kind=int, bound=at_least(0))
 
     @property
     def metrics(self) -> list[str]:

@@ -1,0 +1,90 @@
+"""The re-evaluation phase of ``search.reeval`` under Ray Tune: after the search, a second experiment in
+``RUN_DIR/reeval`` with one trial per front member or warm start, over the new seeds.
+
+A Ray experiment of its own (a grid over the chosen configurations) because it then saves its state and
+resumes as the search does: ``resume`` restores the search (finished, so nothing re-runs), then restores
+this experiment when it had started (its finished trials are kept, unfinished ones continue) or starts
+it. The configurations are chosen once, from the finished search, and saved with the experiment.
+Trials keep no model (``keep_models`` none): the search's trials hold the models; these hold seeds.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from search import reeval
+from spaces.config import SearchConfig, SearchSpace
+
+
+def run_reeval_trial(config: dict[str, Any], trial_fn: Callable[[dict], Any]) -> None:
+    """What Ray runs per re-evaluation: the stored ``TrialConfig`` dict, as is.
+
+    (Its name is Ray's name for the trainable, checked on restore: renaming it breaks resuming.)"""
+    trial_fn(config["reeval"]["trial"])
+
+
+def reevaluate(
+    cfg: SearchConfig,
+    run_dir: str,
+    space: SearchSpace,
+    trainable: Callable[[dict], Any] | None = None,
+    *,
+    verbose: int = 1,
+) -> list:
+    """Run (or finish) the re-evaluation of the finished search in ``run_dir``; Ray's results, or [] when
+    ``search.reeval_seeds`` is 0, the trainable is deterministic or nothing finished."""
+    from ray import tune
+
+    from search.engines.ray_tune import make_reporter_for, short_trial_dirname
+    from search.plan import load_trainable
+
+    if not reeval.wanted(cfg) or "://" in run_dir:
+        return []
+    path = str(Path(run_dir, reeval.REEVAL_DIR))
+    fn = tune.with_parameters(run_reeval_trial, trial_fn=trainable or load_trainable(cfg))
+    resources = {"cpu": cfg.search.cpus_per_trial}
+    if cfg.search.gpus_per_trial:
+        resources["gpu"] = cfg.search.gpus_per_trial
+    fn = tune.with_resources(fn, resources)
+    if tune.Tuner.can_restore(path):
+        tuner = tune.Tuner.restore(path, trainable=fn, resume_unfinished=True, resume_errored=False)
+    else:
+        from search.report import collect_run
+
+        chosen = reeval.candidates(cfg, space, collect_run(run_dir, cfg))
+        if not chosen:
+            return []
+        if verbose:
+            print(
+                f"re-evaluating {len(chosen)} configurations (front and warm starts) with "
+                f"{cfg.search.reeval_seeds} more seed(s) -> {path}",
+                flush=True,
+            )
+        tuner = tune.Tuner(
+            fn,
+            param_space={"reeval": tune.grid_search(chosen)},
+            tune_config=tune.TuneConfig(
+                max_concurrent_trials=cfg.search.max_concurrent,
+                trial_dirname_creator=short_trial_dirname,
+                reuse_actors=True,
+            ),
+            run_config=tune.RunConfig(
+                name=reeval.REEVAL_DIR,
+                storage_path=run_dir,
+                failure_config=tune.FailureConfig(max_failures=cfg.search.max_failures),
+                checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
+                progress_reporter=make_reporter_for(cfg, {"reeval/of": "of"}),
+                verbose=verbose,
+            ),
+        )
+    results = tuner.fit()
+    try:
+        from search.keep import prune_run
+
+        prune_run(path, "none", list(cfg.search.objectives))
+    except Exception as err:  # noqa: BLE001 - housekeeping must not cost the sweep its report
+        logging.getLogger(__name__).warning("could not free the re-evaluation's checkpoints: %s", err)
+    return results
