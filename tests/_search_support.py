@@ -43,6 +43,7 @@ warm_start = true
 warm_start_sizes = [1]
 max_failures = 0
 seed = 0
+reeval_seeds = 0  # tests that re-evaluate say so (tests/search/test_reeval.py)
 """
 
 

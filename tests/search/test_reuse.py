@@ -11,18 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from _search_support import MINIMAL_TOML, fake_trainable, read_log, subset_score
+from _search_support import fake_trainable, read_log, subset_score, write_config
 from spaces.config import SearchSpace, load_search_config
 
 
 def small_space_toml(directory: Path, size: int = 3, **search: object) -> Path:
-    text = MINIMAL_TOML.replace("min_languages = 1", f"min_languages = {size}")
+    path = write_config(directory, sampler="random", warm_start=False, **search)
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("min_languages = 1", f"min_languages = {size}")
     text = text.replace("max_languages = 4", f"max_languages = {size}")
     text = text.replace("lr = { low = 1e-4, high = 1e-3, log = true }", "lr = 5e-4")
-    text = text.replace('sampler = "tpe"', 'sampler = "random"').replace("warm_start = true", "warm_start = false")
-    for key, value in search.items():
-        text = text.replace("[search]\n", f"[search]\n{key} = {value!r}\n".replace("'", '"'))
-    path = directory / "small.toml"
     path.write_text(text, encoding="utf-8")
     return path
 
