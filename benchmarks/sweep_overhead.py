@@ -148,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--task", default="ner", help="proxy task")
     p.add_argument("--json", metavar="FILE", help="also write the figures to FILE")
     args = p.parse_args(argv)
-    trials, repeats = (30, 1) if args.quick else (args.trials, args.repeats)
+    trials, repeats = (12, 1) if args.quick else (args.trials, args.repeats)
     _common.print_header("Sweep overhead on the proxy: the product's sweep vs a plain Optuna loop", __file__, argv)
     result = measure(trials, repeats, args.model, args.task)
     print(table(result))

@@ -11,6 +11,7 @@ Trials keep no model (``keep_models`` none): the search's trials hold the models
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ def reevaluate(
     ``search.reeval_seeds`` is 0, the trainable is deterministic or nothing finished."""
     from ray import tune
 
+    from search.disk_full import StopOnDiskFull, raise_parked
     from search.engines.ray_tune import make_reporter_for, short_trial_dirname
     from search.plan import load_trainable
 
@@ -77,10 +79,15 @@ def reevaluate(
                 failure_config=tune.FailureConfig(max_failures=cfg.search.max_failures),
                 checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
                 progress_reporter=make_reporter_for(cfg, {"reeval/of": "of"}),
+                callbacks=[StopOnDiskFull()],
                 verbose=verbose,
             ),
         )
+    started = time.monotonic()
     results = tuner.fit()
+    raise_parked()  # the final save of Ray's state found the disk full
+    if verbose:
+        print(f"re-evaluation: {len(results)} trials in {time.monotonic() - started:.0f} s", flush=True)
     try:
         from search.keep import prune_run
 
