@@ -20,6 +20,7 @@ here, the counterpart of the units' ``result``; by default the unit of ``experim
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -101,7 +102,9 @@ def sweep(
         result_fn = get_unit(cfg.experiment.trainable).result
     s = cfg.search
     metrics = s.metrics
-    study = optuna.create_study(directions=_directions(cfg), sampler=make_sampler(cfg), study_name=study_name)
+    study = optuna.create_study(
+        directions=_directions(cfg), sampler=make_sampler(cfg), study_name=study_name, storage=_storage(cfg, study_name)
+    )
     records = read_records(run_dir)
     drop_torn_tail(run_dir)
     ledger = ConfigLedger()
@@ -170,6 +173,19 @@ def _told(record: dict[str, Any], metrics: list[str]) -> list[float] | None:
     if record["status"] == "reused":
         return record.get("values")
     return objective_values(record["metrics"], metrics) if record["status"] == "ok" else None
+
+
+def _storage(cfg: SearchConfig, study_name: str) -> Any:
+    """``search.optuna_storage`` (None: in memory), its old copy of this study dropped: ``trials.jsonl``
+    is the record, and the study is rebuilt from it on every start."""
+    if not cfg.search.optuna_storage:
+        return None
+    import optuna
+
+    storage = optuna.storages.RDBStorage(cfg.search.optuna_storage)
+    with contextlib.suppress(KeyError):  # not there yet
+        optuna.delete_study(study_name=study_name, storage=storage)
+    return storage
 
 
 def _directions(cfg: SearchConfig) -> list[str]:

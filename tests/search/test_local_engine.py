@@ -83,7 +83,8 @@ def test_local_resume_after_an_interrupt_finishes_every_trial_once(tmp_path):
         calls.append(config["languages"])
         return result(config)
 
-    cfg = proxy_config(num_samples=8)
+    db = f"sqlite:///{tmp_path / 'study.db'}"
+    cfg = proxy_config(num_samples=8, optuna_storage=db)
     with pytest.raises(KeyboardInterrupt):
         sweep(cfg, tmp_path, "cut", trainable=interrupted)
     run_dir = tmp_path / "cut"
@@ -102,6 +103,10 @@ def test_local_resume_after_an_interrupt_finishes_every_trial_once(tmp_path):
     report, files = report_run(str(run_dir))
     assert len(report.trials) == 8 and files.markdown.is_file()
     assert resume_sweep(str(run_dir)) and len(read_records(str(run_dir))) == len(records)  # done: nothing runs
+    import optuna
+
+    study = optuna.load_study(study_name="cut", storage=db)  # rebuilt from trials.jsonl, once
+    assert len(study.trials) == len(records)
 
 
 @pytest.mark.slow
