@@ -111,3 +111,23 @@ def test_sweep_then_resume_reevaluates_the_front_once(tmp_path):
     assert " ± " in files.markdown.read_text()
     data = json.loads(files.json.read_text())
     assert any(t["metrics"].get("n_seeds") == 3 for t in data["trials"])
+
+
+def test_report_shows_mean_sd_and_front_png_draws_the_error_bars(tmp_path, monkeypatch):
+    from matplotlib.axes import Axes
+
+    from search.report import markdown, plot_front
+
+    lucky, steady = record("lucky", ["bg"], 0.9), record("steady", ["uk", "ru"], 0.6)
+    reeval.apply([lucky, steady], [0], [("lucky", {"seed": 1, "seeds": []}, {"unseen_lrl": 0.5, "score/sw": 0.5})])
+    report = analyse([lucky, steady], OBJECTIVES)
+    sd = float(np.std([0.9, 0.5], ddof=1))
+    assert f"0.7 ± {sd:.4g} (2 seeds)" in markdown(report, "t", with_plots=False)
+    drawn = []
+    original = Axes.errorbar
+    monkeypatch.setattr(
+        Axes, "errorbar", lambda ax, x, y, **kw: drawn.append((x, y, kw["yerr"])) or original(ax, x, y, **kw)
+    )
+    plot_front(report, tmp_path / "front.png")
+    assert drawn == [([1.0], [pytest.approx(0.7)], [pytest.approx(sd)])]  # only the re-evaluated point has a bar
+    assert (tmp_path / "front.png").read_bytes()[:4] == b"\x89PNG"
