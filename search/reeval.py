@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -128,3 +129,18 @@ def apply(
             **{k: v for k, v in record.metrics.items() if not k.startswith("seed/")},
             **{k: v for k, v in merged.items() if not k.startswith("score/")},
         }
+
+
+def merge_run(run_dir: str, cfg: SearchConfig, trials: list[Any]) -> None:
+    """Fold the finished trials of ``RUN_DIR/reeval`` (``search.reeval``) into the trials they re-ran."""
+    from search.report_sources import trial_rows
+
+    path = f"{run_dir.rstrip('/')}/{REEVAL_DIR}"
+    if "://" in run_dir or not Path(path, "tuner.pkl").is_file():
+        return
+    done = [
+        (config["reeval"]["of"], config["reeval"]["trial"], result)
+        for _, status, config, result, _ in trial_rows(path)
+        if status == "ok" and "reeval" in config
+    ]
+    apply(trials, main_seeds(cfg), done)

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from search.atomic import atomic_output, atomic_write
-from search.engines.local import is_local_run
 from search.pareto import hypervolume_2d, pareto_front
+from search.report_sources import trial_rows
 from spaces.config import SearchConfig, flatten_params
 from spaces.formats import fmt_number, json_safe
 from spaces.vocab import Objective
@@ -75,19 +75,6 @@ class Report:
 
 
 # ---------------------------------------------------------------------------------------------- reading
-def _error_text(trial: Any) -> str | None:
-    name = getattr(trial.run_metadata, "error_filename", None)
-    if not name:
-        return None
-    try:
-        with trial.storage.storage_filesystem.open_input_stream(f"{trial.path}/{name}") as src:
-            text = src.read().decode(errors="replace")
-    except (OSError, FileNotFoundError):
-        return "failed (error file unreadable)"
-    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
-    return lines[-1] if lines else "failed (empty error file)"
-
-
 def _heuristic_label(
     flat: Mapping[str, Any], points: Sequence[Mapping[str, Any]], names: Mapping[tuple[str, ...], str]
 ) -> str | None:
@@ -125,9 +112,7 @@ def collect_trials(
 ) -> list[TrialRecord]:
     """Every trial of the experiment in ``run_dir``, in the order Ray created them."""
     records = []
-    for trial_id, status, config, result, error in (
-        _ray_trials(run_dir) if not is_local_run(run_dir) else _local_trials(run_dir)
-    ):
+    for trial_id, status, config, result, error in trial_rows(run_dir):
         flat = flatten_params(config)
         languages = list(flat.pop("languages", None) or config.get("languages") or [])
         if status == "ok" and result.get("phase", "final") != "final":
@@ -163,25 +148,6 @@ def collect_trials(
             )
         )
     return records
-
-
-def _ray_trials(run_dir: str):
-    """(id, status, config, last result, error) of each trial in Ray's experiment state."""
-    from ray.tune import ExperimentAnalysis
-
-    for trial in ExperimentAnalysis(run_dir).trials:
-        error = _error_text(trial) if trial.status == "ERROR" else None
-        status = {"TERMINATED": "ok", "ERROR": "failed"}.get(trial.status, "unfinished")
-        yield trial.trial_id, status, dict(trial.config or {}), dict(trial.last_result or {}), error
-
-
-def _local_trials(run_dir: str):
-    """The same of each trial the local engine ran (``trials.jsonl``; a restarted trial's last line)."""
-    from search.engines.local import read_records
-
-    latest = {r["trial_id"]: r for r in read_records(run_dir) if r["status"] != "reused"}
-    for r in latest.values():
-        yield r["trial_id"], r["status"], dict(r["config"]), dict(r["metrics"]), r.get("error")
 
 
 # -------------------------------------------------------------------------------------------- analysing
@@ -485,6 +451,7 @@ def report_run(
     run_dir: str, out_dir: str | Path | None = None, *, cfg: SearchConfig | None = None
 ) -> tuple[Report, ReportFiles]:
     """Read the sweep in ``run_dir`` and write its report (default ``RUN_DIR/report``; a URI run needs --out)."""
+    from search.reeval import merge_run
     from search.run_files import check_run_dir, is_uri, load_saved_config, normalise_run_dir
     from spaces.errors import ConfigError
 
@@ -494,7 +461,7 @@ def report_run(
         raise ConfigError("--out", f"{run_dir!r} is remote; give a local --out directory for the report")
     cfg = cfg if cfg is not None else load_saved_config(run_dir)
     trials = collect_run(run_dir, cfg)
-    merge_reevaluations(run_dir, cfg, trials)
+    merge_run(run_dir, cfg, trials)
     report = analyse(trials, cfg.search.objectives)
     out = Path(out_dir) if out_dir is not None else Path(run_dir, REPORT_DIR)
     title = f"Sweep report: {run_dir.rstrip('/').rsplit('/', 1)[-1]}"
@@ -512,18 +479,3 @@ def collect_run(run_dir: str, cfg: SearchConfig) -> list[TrialRecord]:
         pool_size=len(cfg.subset.available),
         sampled_params=[spec.name for spec in cfg.sampled()],
     )
-
-
-def merge_reevaluations(run_dir: str, cfg: SearchConfig, trials: list[TrialRecord]) -> None:
-    """Fold the finished trials of ``RUN_DIR/reeval`` (``search.reeval``) into the trials they re-ran."""
-    from search import reeval
-
-    path = f"{run_dir.rstrip('/')}/{reeval.REEVAL_DIR}"
-    if "://" in run_dir or not Path(path, "tuner.pkl").is_file():
-        return
-    done = [
-        (config["reeval"]["of"], config["reeval"]["trial"], result)
-        for _, status, config, result, _ in _ray_trials(path)
-        if status == "ok" and "reeval" in config
-    ]
-    reeval.apply(trials, reeval.main_seeds(cfg), done)
