@@ -33,8 +33,12 @@ def config_key(space: SearchSpace, params: Mapping[str, Any]) -> str | None:
         resolved = space.resolve(params)
     except Exception:  # noqa: BLE001 - the trial itself reports why it cannot run
         return None
-    resolved["languages"] = sorted(resolved["languages"])
-    return json.dumps(resolved, sort_keys=True, default=str)
+    return resolved_key(resolved)
+
+
+def resolved_key(resolved: Mapping[str, Any]) -> str:
+    """The identity of a resolved ``TrialConfig.to_dict()`` (the languages' order aside)."""
+    return json.dumps({**resolved, "languages": sorted(resolved["languages"])}, sort_keys=True, default=str)
 
 
 def objective_values(result: Mapping[str, Any] | None, metrics: Sequence[str]) -> list[float] | None:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from search.plan import RunTarget
-from search.reuse import MAX_REPEATS, REUSED_FROM, ConfigLedger, config_key, objective_values
+from search.reuse import MAX_REPEATS, REUSED_FROM, ConfigLedger, config_key, objective_values, resolved_key
 from spaces.config import SearchConfig, SearchSpace
 from spaces.formats import json_safe
 
@@ -133,7 +133,8 @@ def sweep(
             ot_trial = study.ask()
             constants = space(ot_trial)
             flat = {**ot_trial.params, **constants}
-            key = config_key(space, flat)
+            resolved, problem = _resolve(space, flat)
+            key = resolved_key(resolved) if resolved is not None else None
             record = {
                 "number": ot_trial.number,
                 "params": ot_trial.params,
@@ -154,7 +155,7 @@ def sweep(
             repeats = 0
             trial_id = retry.pop(0) if retry else f"local_{ot_trial.number:05d}"
             ledger.start(trial_id, key)
-            record |= {"trial_id": trial_id, **_evaluate(result_fn, space, flat)}
+            record |= {"trial_id": trial_id, **_evaluate(result_fn, resolved, problem)}
             values = _told(record, metrics)
             if values is None:
                 study.tell(ot_trial, state=optuna.trial.TrialState.FAIL)
@@ -192,18 +193,26 @@ def _directions(cfg: SearchConfig) -> list[str]:
     return ["maximize" if o.mode == "max" else "minimize" for o in cfg.search.objectives]
 
 
-def _evaluate(result_fn: Callable[[dict], dict], space: SearchSpace, flat: dict[str, Any]) -> dict[str, Any]:
+def _resolve(space: SearchSpace, flat: dict[str, Any]) -> tuple[dict[str, Any] | None, Exception | None]:
+    """The trial's ``TrialConfig`` dict, or why the sampled point has none (then the trial fails with it)."""
+    try:
+        return space.resolve(flat), None
+    except Exception as err:  # noqa: BLE001 - a broken constraint fails this trial, as under Ray
+        return None, err
+
+
+def _evaluate(
+    result_fn: Callable[[dict], dict], resolved: dict[str, Any] | None, problem: Exception | None
+) -> dict[str, Any]:
     """The trial's status, metrics, error and time; any exception is the trial's error, as under Ray."""
     start = time.perf_counter()
     try:
-        metrics = dict(result_fn(space.resolve(flat)))
+        if problem is not None:
+            raise problem
+        metrics = dict(result_fn(resolved))
     except Exception as err:  # noqa: BLE001 - one trial's failure must not stop the sweep
-        return {
-            "status": "failed",
-            "metrics": {},
-            "error": f"{type(err).__name__}: {err}",
-            "time_s": time.perf_counter() - start,
-        }
+        elapsed = time.perf_counter() - start
+        return {"status": "failed", "metrics": {}, "error": f"{type(err).__name__}: {err}", "time_s": elapsed}
     elapsed = time.perf_counter() - start
     return {"status": "ok", "metrics": {**metrics, "time_total_s": elapsed}, "error": None, "time_s": elapsed}
 
