@@ -10,8 +10,9 @@ seeds it has not seen (the ones after its largest seed), and the report merges t
   ``n_seeds`` how many, ``seed/<s>/<aggregate>`` each seed's value;
 - the front, the best per size and the hypervolume are then computed on those means.
 
-One round only: a trial that reaches the front only after a re-evaluated member dropped keeps its own
-seeds (its ``n_seeds`` says so). The replay and the proxy are deterministic, so nothing is re-run for them.
+In rounds: a trial that reaches the front only after re-evaluated members dropped is re-evaluated in the
+next round (front members only), until every front member was re-evaluated or ``REEVAL_ROUNDS`` ran.
+The replay and the proxy are deterministic, so nothing is re-run for them.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from spaces.config import SearchConfig, SearchSpace
 from spaces.vocab import AGGREGATES, CHEAP_TRAINABLES
 
 REEVAL_DIR = "reeval"  # RUN_DIR/reeval: the re-evaluation's own experiment (Ray's state and trials)
+# Rounds: a trial that joins the front once re-evaluated members fall is re-evaluated in the next round
+# (RUN_DIR/reeval-2 ...), until the front holds only re-evaluated trials or this many rounds ran.
+REEVAL_ROUNDS = 3
 
 
 def wanted(cfg: SearchConfig) -> bool:
@@ -50,14 +54,16 @@ def reeval_trial(trial: Mapping[str, Any], n: int) -> dict[str, Any]:
     return {**trial, "seed": seeds[0], "seeds": seeds if len(seeds) > 1 else []}
 
 
-def candidates(cfg: SearchConfig, space: SearchSpace, trials: Sequence[Any]) -> list[dict[str, Any]]:
-    """``{"of": trial id, "trial": TrialConfig dict}`` for each front member and warm start, once per
-    configuration (``search.report.TrialRecord``s of the main search)."""
+def candidates(
+    cfg: SearchConfig, space: SearchSpace, trials: Sequence[Any], *, done: Iterable[str] = (), warm: bool = True
+) -> list[dict[str, Any]]:
+    """``{"of": trial id, "trial": TrialConfig dict}`` for each front member (and, with ``warm``, each warm
+    start) not in ``done``, once per trial (``search.report.TrialRecord``s, earlier rounds merged)."""
     from search.report import analyse
 
     report = analyse(list(trials), cfg.search.objectives)
-    chosen = [t for t in report.front] + [t for t in report.finished if t.heuristic or t.all_pool]
-    out, seen = [], set()
+    chosen = [*report.front, *(t for t in report.finished if warm and (t.heuristic or t.all_pool))]
+    out, seen = [], set(done)
     for t in chosen:
         if t.trial_id in seen:
             continue
@@ -65,6 +71,29 @@ def candidates(cfg: SearchConfig, space: SearchSpace, trials: Sequence[Any]) -> 
         trial = space.resolve({**t.params, "languages": t.languages})
         out.append({"of": t.trial_id, "trial": reeval_trial(trial, cfg.search.reeval_seeds)})
     return out
+
+
+def round_dirs(run_dir: str) -> list[str]:
+    """The folder of each round (``reeval``, ``reeval-2`` ...), in order."""
+    return [REEVAL_DIR if r == 0 else f"{REEVAL_DIR}-{r + 1}" for r in range(REEVAL_ROUNDS)]
+
+
+def started_rounds(run_dir: str) -> list[str]:
+    """The paths of the rounds that have an experiment, in order."""
+    paths = [f"{run_dir.rstrip('/')}/{name}" for name in round_dirs(run_dir)]
+    return [p for p in paths if "://" not in p and Path(p, "tuner.pkl").is_file()]
+
+
+def rows(run_dir: str) -> list[tuple[str, str, dict[str, Any], dict[str, Any]]]:
+    """``(of, status, trial config, result)`` of every re-evaluation trial of every started round."""
+    from search.report_sources import trial_rows
+
+    return [
+        (config["reeval"]["of"], status, config["reeval"]["trial"], result)
+        for path in started_rounds(run_dir)
+        for _, status, config, result, _ in trial_rows(path)
+        if "reeval" in config
+    ]
 
 
 # ------------------------------------------------------------------------------------------- merging
@@ -132,15 +161,6 @@ def apply(
 
 
 def merge_run(run_dir: str, cfg: SearchConfig, trials: list[Any]) -> None:
-    """Fold the finished trials of ``RUN_DIR/reeval`` (``search.reeval``) into the trials they re-ran."""
-    from search.report_sources import trial_rows
-
-    path = f"{run_dir.rstrip('/')}/{REEVAL_DIR}"
-    if "://" in run_dir or not Path(path, "tuner.pkl").is_file():
-        return
-    done = [
-        (config["reeval"]["of"], config["reeval"]["trial"], result)
-        for _, status, config, result, _ in trial_rows(path)
-        if status == "ok" and "reeval" in config
-    ]
+    """Fold the finished re-evaluations of every round into the trials they re-ran."""
+    done = [(of, trial, result) for of, status, trial, result in rows(run_dir) if status == "ok"]
     apply(trials, main_seeds(cfg), done)

@@ -1,10 +1,10 @@
-"""The re-evaluation phase of ``search.reeval`` under Ray Tune: after the search, a second experiment in
-``RUN_DIR/reeval`` with one trial per front member or warm start, over the new seeds.
+"""The re-evaluation phase of ``search.reeval`` under Ray Tune: after the search, an experiment per round
+(``RUN_DIR/reeval``, ``reeval-2`` ...) with one trial per front member or warm start, over the new seeds.
 
 A Ray experiment of its own (a grid over the chosen configurations) because it then saves its state and
-resumes as the search does: ``resume`` restores the search (finished, so nothing re-runs), then restores
-this experiment when it had started (its finished trials are kept, unfinished ones continue) or starts
-it. The configurations are chosen once, from the finished search, and saved with the experiment.
+resumes as the search does: ``resume`` restores the search (finished, so nothing re-runs), then each
+round that had started (its finished trials are kept, unfinished ones continue), then starts the next
+ones. A round's configurations are chosen once, when it starts, and saved with its experiment.
 Trials keep no model (``keep_models`` none): the search's trials hold the models; these hold seeds.
 """
 
@@ -35,63 +35,86 @@ def reevaluate(
     *,
     verbose: int = 1,
 ) -> list:
-    """Run (or finish) the re-evaluation of the finished search in ``run_dir``; Ray's results, or [] when
-    ``search.reeval_seeds`` is 0, the trainable is deterministic or nothing finished."""
+    """Run (or finish) the re-evaluation rounds of the finished search in ``run_dir``; Ray's results of
+    every round, or [] when ``search.reeval_seeds`` is 0, the trainable is deterministic or nothing finished."""
     from ray import tune
 
-    from search.disk_full import StopOnDiskFull, raise_parked
-    from search.engines.ray_tune import make_reporter_for, short_trial_dirname
     from search.plan import load_trainable
 
     if not reeval.wanted(cfg) or "://" in run_dir:
         return []
-    path = str(Path(run_dir, reeval.REEVAL_DIR))
     fn = tune.with_parameters(run_reeval_trial, trial_fn=trainable or load_trainable(cfg))
     resources = {"cpu": cfg.search.cpus_per_trial}
     if cfg.search.gpus_per_trial:
         resources["gpu"] = cfg.search.gpus_per_trial
     fn = tune.with_resources(fn, resources)
-    if tune.Tuner.can_restore(path):
-        tuner = tune.Tuner.restore(path, trainable=fn, resume_unfinished=True, resume_errored=False)
-    else:
-        from search.report import collect_run
+    results: list = []
+    for number, name in enumerate(reeval.round_dirs(run_dir)):
+        path = str(Path(run_dir, name))
+        if tune.Tuner.can_restore(path):
+            tuner = tune.Tuner.restore(path, trainable=fn, resume_unfinished=True, resume_errored=False)
+        else:
+            tuner = _new_round(cfg, run_dir, space, fn, name, first=number == 0, verbose=verbose)
+            if tuner is None:
+                break
+        results += _fit(tuner, cfg, path, verbose)
+    return results
 
-        chosen = reeval.candidates(cfg, space, collect_run(run_dir, cfg))
-        if not chosen:
-            return []
-        if verbose:
-            print(
-                f"re-evaluating {len(chosen)} configurations (front and warm starts) with "
-                f"{cfg.search.reeval_seeds} more seed(s) -> {path}",
-                flush=True,
-            )
-        tuner = tune.Tuner(
-            fn,
-            param_space={"reeval": tune.grid_search(chosen)},
-            tune_config=tune.TuneConfig(
-                max_concurrent_trials=cfg.search.max_concurrent,
-                trial_dirname_creator=short_trial_dirname,
-                reuse_actors=True,
-            ),
-            run_config=tune.RunConfig(
-                name=reeval.REEVAL_DIR,
-                storage_path=run_dir,
-                failure_config=tune.FailureConfig(max_failures=cfg.search.max_failures),
-                checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
-                progress_reporter=make_reporter_for(cfg, {"reeval/of": "of"}),
-                callbacks=[StopOnDiskFull()],
-                verbose=verbose,
-            ),
+
+def _new_round(cfg: SearchConfig, run_dir: str, space: SearchSpace, fn: Any, name: str, *, first: bool, verbose: int):
+    """The Tuner of the next round: the front on the means so far (and, first, the warm starts) less
+    what was re-evaluated already; None when nothing is left."""
+    from ray import tune
+
+    from search.disk_full import StopOnDiskFull
+    from search.engines.ray_tune import make_reporter_for, short_trial_dirname
+    from search.report import collect_run
+
+    trials = collect_run(run_dir, cfg)
+    reeval.merge_run(run_dir, cfg, trials)
+    done = {of for of, *_ in reeval.rows(run_dir)}
+    chosen = reeval.candidates(cfg, space, trials, done=done, warm=first)
+    if not chosen:
+        return None
+    if verbose:
+        what = "front and warm starts" if first else "new front members"
+        print(
+            f"re-evaluating {len(chosen)} configurations ({what}) with {cfg.search.reeval_seeds} more seed(s) "
+            f"-> {Path(run_dir, name)}",
+            flush=True,
         )
+    return tune.Tuner(
+        fn,
+        param_space={"reeval": tune.grid_search(chosen)},
+        tune_config=tune.TuneConfig(
+            max_concurrent_trials=cfg.search.max_concurrent,
+            trial_dirname_creator=short_trial_dirname,
+            reuse_actors=True,
+        ),
+        run_config=tune.RunConfig(
+            name=name,
+            storage_path=run_dir,
+            failure_config=tune.FailureConfig(max_failures=cfg.search.max_failures),
+            checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
+            progress_reporter=make_reporter_for(cfg, {"reeval/of": "of"}),
+            callbacks=[StopOnDiskFull()],
+            verbose=verbose,
+        ),
+    )
+
+
+def _fit(tuner: Any, cfg: SearchConfig, path: str, verbose: int) -> list:
+    """Run one round; its trials keep no checkpoint afterwards."""
+    from search.disk_full import raise_parked
+    from search.keep import prune_run
+
     started = time.monotonic()
     results = tuner.fit()
     raise_parked()  # the final save of Ray's state found the disk full
     if verbose:
         print(f"re-evaluation: {len(results)} trials in {time.monotonic() - started:.0f} s", flush=True)
     try:
-        from search.keep import prune_run
-
         prune_run(path, "none", list(cfg.search.objectives))
     except Exception as err:  # noqa: BLE001 - housekeeping must not cost the sweep its report
         logging.getLogger(__name__).warning("could not free the re-evaluation's checkpoints: %s", err)
-    return results
+    return list(results)

@@ -108,6 +108,7 @@ def test_sweep_then_resume_reevaluates_the_front_once(tmp_path):
         assert t.value("unseen_lrl") == pytest.approx(float(np.mean(expected)))
         assert t.metrics.get("n_seeds", 1) == len(seeds)
     assert all(tuple(t.languages) in reevaluated for t in report.trials if t.heuristic and t.status == "ok")
+    assert all(t.metrics.get("n_seeds") == 3 for t in report.front)  # rounds: no front member on one seed
     assert " ± " in files.markdown.read_text()
     data = json.loads(files.json.read_text())
     assert any(t["metrics"].get("n_seeds") == 3 for t in data["trials"])
