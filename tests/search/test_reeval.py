@@ -132,3 +132,23 @@ def test_report_shows_mean_sd_and_front_png_draws_the_error_bars(tmp_path, monke
     plot_front(report, tmp_path / "front.png")
     assert drawn == [([1.0], [pytest.approx(0.7)], [pytest.approx(sd)])]  # only the re-evaluated point has a bar
     assert (tmp_path / "front.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_later_rounds_take_the_new_front_members_only(tmp_path):
+    from spaces.config import SearchSpace
+
+    cfg = load_search_config(write_config(tmp_path, reeval_seeds=1))
+    space = SearchSpace(cfg)
+    first, second, warm = record("a", ["bg"], 0.9), record("b", ["bg", "ru"], 0.95), record("w", ["uk"], 0.1)
+    for t in (first, second, warm):
+        t.params = {"realign/lr": 5e-4}
+    warm.heuristic = "most_uriel_en@1"
+    trials = [first, second, warm]
+    chosen = reeval.candidates(cfg, space, trials)
+    assert [c["of"] for c in chosen] == ["a", "b", "w"]  # the front, then the warm start
+    assert chosen[0]["trial"]["seed"] == 1 and chosen[0]["trial"]["languages"] == ["bg"]
+    # A later round: `a` (now a mean of 0.5) and `w` are done; of the front, only `b` is left to re-run.
+    reeval.apply(trials, [0], [("a", {"seed": 1, "seeds": []}, {"unseen_lrl": 0.1})])
+    later = reeval.candidates(cfg, space, trials, done={"a", "w"}, warm=False)
+    assert [c["of"] for c in later] == ["b"]
+    assert reeval.candidates(cfg, space, trials, done={"a", "b", "w"}, warm=False) == []
