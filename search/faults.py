@@ -28,10 +28,14 @@ def free_space(path: str) -> str:
 
 
 def resumable(run_dir: str | None) -> bool:
-    """Whether ``run_dir`` holds a sweep ``resume`` can continue (Ray's ``tuner.pkl``; remote: assumed)."""
+    """Whether ``run_dir`` holds a sweep ``resume`` can continue (Ray's ``tuner.pkl`` or the local engine's
+    ``trials.jsonl``; remote: assumed)."""
+    from search.engines.local import TRIALS_FILE
     from search.run_files import is_uri
 
-    return bool(run_dir) and (is_uri(run_dir) or Path(run_dir, "tuner.pkl").is_file())
+    return bool(run_dir) and (
+        is_uri(run_dir) or Path(run_dir, "tuner.pkl").is_file() or Path(run_dir, TRIALS_FILE).is_file()
+    )
 
 
 def disk_full_paragraph(command: str, full: DiskFullError, run_dir: str | None) -> str:

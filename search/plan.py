@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from search.engines import check_engine
 from search.run_files import is_uri
 from spaces.config import SearchConfig
 from spaces.errors import ConfigError
@@ -66,6 +67,7 @@ def plan_run(
             f"{target.run_dir}` to continue it or pick another --name",
         )
     check_address(address)
+    check_engine(cfg, is_uri=target.is_uri, address=address)
     check_optuna_storage(cfg.search.optuna_storage)
     from search.tracking import check_trackers
 

@@ -28,6 +28,7 @@ from typing import Any
 from search.atomic import atomic_output, atomic_write
 from search.pareto import hypervolume_2d, pareto_front
 from search.report_cost import cost_columns, has_costs, infeasible_lines, mark_infeasible, plot_cost_front
+from search.report_sources import trial_rows
 from spaces.config import SearchConfig, flatten_params
 from spaces.formats import fmt_number, json_safe
 from spaces.vocab import Objective
@@ -76,19 +77,6 @@ class Report:
 
 
 # ---------------------------------------------------------------------------------------------- reading
-def _error_text(trial: Any) -> str | None:
-    name = getattr(trial.run_metadata, "error_filename", None)
-    if not name:
-        return None
-    try:
-        with trial.storage.storage_filesystem.open_input_stream(f"{trial.path}/{name}") as src:
-            text = src.read().decode(errors="replace")
-    except (OSError, FileNotFoundError):
-        return "failed (error file unreadable)"
-    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
-    return lines[-1] if lines else "failed (empty error file)"
-
-
 def _heuristic_label(
     flat: Mapping[str, Any], points: Sequence[Mapping[str, Any]], names: Mapping[tuple[str, ...], str]
 ) -> str | None:
@@ -125,16 +113,10 @@ def collect_trials(
     sampled_params: Sequence[str] | None = None,
 ) -> list[TrialRecord]:
     """Every trial of the experiment in ``run_dir``, in the order Ray created them."""
-    from ray.tune import ExperimentAnalysis
-
-    analysis = ExperimentAnalysis(run_dir)
     records = []
-    for trial in analysis.trials:
-        result = dict(trial.last_result or {})
-        flat = flatten_params(trial.config or {})
-        languages = list(flat.pop("languages", None) or trial.config.get("languages") or [])
-        error = _error_text(trial) if trial.status == "ERROR" else None
-        status = {"TERMINATED": "ok", "ERROR": "failed"}.get(trial.status, "unfinished")
+    for trial_id, status, config, result, error in trial_rows(run_dir):
+        flat = flatten_params(config)
+        languages = list(flat.pop("languages", None) or config.get("languages") or [])
         if status == "ok" and result.get("phase", "final") != "final":
             status = "stopped"  # ended by the scheduler (ASHA): an intermediate score, not comparable
         metrics = {
@@ -155,7 +137,7 @@ def collect_trials(
         }
         records.append(
             TrialRecord(
-                trial_id=trial.trial_id,
+                trial_id=trial_id,
                 status=status,
                 languages=languages,
                 metrics=metrics,
@@ -230,11 +212,19 @@ def _trial_row(t: TrialRecord, objectives: Sequence[Objective], costs: Sequence[
     return [
         fmt_number(t.metrics.get("n_languages", len(t.languages))),
         _langs(t.languages),
-        *[fmt_number(t.value(o.metric)) for o in objectives if o.metric != "n_languages"],
+        *[_mean_sd(t, o.metric) for o in objectives if o.metric != "n_languages"],
         *[fmt_number(t.value(name)) for name in costs],
         hparams,
         t.trial_id + (f" ({marks})" if marks else ""),
     ]
+
+
+def _mean_sd(t: TrialRecord, metric: str) -> str:
+    """``mean ± sd (n seeds)`` where the trial ran several seeds (``search.reeval``, ``experiment.seeds``)."""
+    sd = t.value(f"{metric}_sd")
+    if math.isnan(sd):
+        return fmt_number(t.value(metric))
+    return f"{fmt_number(t.value(metric))} ± {fmt_number(sd)} ({fmt_number(t.metrics.get('n_seeds'))} seeds)"
 
 
 def markdown(report: Report, title: str, with_plots: bool = True) -> str:
@@ -295,123 +285,6 @@ def to_json(report: Report) -> dict[str, Any]:
     }
 
 
-def plot_front(report: Report, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    y_obj = report.objectives[0]
-    x_metric = report.objectives[1].metric if len(report.objectives) > 1 else "n_languages"
-    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
-    done = [t for t in report.finished if not math.isnan(t.value(y_obj.metric))]
-    ax.scatter(
-        [t.value(x_metric) for t in done],
-        [t.value(y_obj.metric) for t in done],
-        s=22,
-        color="0.65",
-        label="trials",
-        zorder=2,
-    )
-    front = sorted((t for t in report.front), key=lambda t: t.value(x_metric))
-    if front:
-        ax.step(
-            [t.value(x_metric) for t in front],
-            [t.value(y_obj.metric) for t in front],
-            where="post",
-            color="tab:red",
-            lw=1.2,
-            zorder=3,
-        )
-        ax.scatter(
-            [t.value(x_metric) for t in front],
-            [t.value(y_obj.metric) for t in front],
-            s=46,
-            color="tab:red",
-            label="Pareto front",
-            zorder=4,
-        )
-    heur = [t for t in done if t.heuristic and not t.all_pool]
-    if heur:
-        ax.scatter(
-            [t.value(x_metric) for t in heur],
-            [t.value(y_obj.metric) for t in heur],
-            s=70,
-            facecolors="none",
-            edgecolors="tab:blue",
-            marker="D",
-            label="warm starts",
-            zorder=5,
-        )
-        for t in heur:
-            ax.annotate(
-                t.heuristic,
-                (t.value(x_metric), t.value(y_obj.metric)),
-                fontsize=6,
-                xytext=(4, -9),
-                textcoords="offset points",
-                color="tab:blue",
-            )
-    pool = [t for t in done if t.all_pool]
-    if pool:
-        ax.scatter(
-            [t.value(x_metric) for t in pool],
-            [t.value(y_obj.metric) for t in pool],
-            s=140,
-            marker="*",
-            color="tab:green",
-            label="all-pool run",
-            zorder=6,
-        )
-    if x_metric in ("n_languages", "n_pairs"):
-        from matplotlib.ticker import MaxNLocator
-
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel(x_metric)
-    ax.set_ylabel(f"{y_obj.metric} ({y_obj.mode})")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="best")
-    ax.set_title("Score vs number of realignment languages")
-    fig.tight_layout()
-    fig.savefig(path, format="png")
-    plt.close(fig)
-
-
-def plot_heatmap(report: Report, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    members = report.front
-    targets = sorted({code for t in members for code in t.scores})
-    fig_w = max(5.0, 2.0 + 0.6 * len(members))
-    fig_h = max(3.0, 1.0 + 0.22 * len(targets))
-    fig, ax = plt.subplots(figsize=(fig_w, fig_h), dpi=110)
-    if members and targets:
-        grid = np.array([[t.scores.get(code, np.nan) for t in members] for code in targets], dtype=float)
-        image = ax.imshow(grid, aspect="auto", cmap="viridis")
-        fig.colorbar(image, ax=ax, label="score")
-        # A dot where the target was itself realigned on (in the subset): its score is not a transfer result.
-        inside = [(j, i) for i, code in enumerate(targets) for j, t in enumerate(members) if code in t.languages]
-        if inside:
-            ax.scatter(*zip(*inside, strict=True), s=6, color="white", edgecolors="black", linewidths=0.3)
-        ax.set_yticks(range(len(targets)), targets, fontsize=7)
-        ax.set_xticks(
-            range(len(members)),
-            [f"k={fmt_number(t.metrics.get('n_languages', len(t.languages)))}\n{t.trial_id[-5:]}" for t in members],
-            fontsize=7,
-        )
-    else:
-        ax.text(0.5, 0.5, "no per-language scores on the front", ha="center", va="center")
-        ax.set_axis_off()
-    ax.set_title("Per-language scores of the Pareto front\n(dot: target was realigned on)", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, format="png")
-    plt.close(fig)
-
-
 @dataclass(frozen=True)
 class ReportFiles:
     """Paths written; the PNGs are None when matplotlib (extra ``plots``) is not installed."""
@@ -445,6 +318,8 @@ def _write_report(report: Report, out_dir: Path, title: str) -> ReportFiles:
     atomic_write(files.markdown, markdown(report, title, with_plots=files.front_png is not None))
     atomic_write(files.json, json.dumps(to_json(report), indent=2))
     if files.front_png is not None and files.heatmap_png is not None:
+        from search.report_plots import plot_front, plot_heatmap
+
         for plot, path in ((plot_front, files.front_png), (plot_heatmap, files.heatmap_png)):
             with atomic_output(path) as tmp:
                 plot(report, tmp)
@@ -460,18 +335,14 @@ def heuristic_names(cfg: SearchConfig) -> dict[tuple[str, ...], str]:
 
 
 def load_report(run_dir: str, cfg: SearchConfig) -> Report:
-    """The analysed sweep in ``run_dir`` (a checked run folder), without writing anything; trials over a
-    cost cap (``search.costs.cost_limits``) are marked infeasible first, so they never reach the front."""
+    """The analysed sweep in ``run_dir`` (a checked run folder), without writing anything: the search's
+    trials, merged with their re-evaluations (``search.reeval``: the front is on seed means), and those
+    over a cost cap (``search.costs.cost_limits``) marked infeasible, so they never reach the front."""
     from search.costs import cost_limits
-    from spaces.config import warm_start_points
+    from search.reeval import merge_run
 
-    trials = collect_trials(
-        run_dir,
-        warm_points=warm_start_points(cfg),
-        heuristic_names=heuristic_names(cfg),
-        pool_size=len(cfg.subset.available),
-        sampled_params=[spec.name for spec in cfg.sampled()],
-    )
+    trials = collect_run(run_dir, cfg)
+    merge_run(run_dir, cfg, trials)
     mark_infeasible(trials, cost_limits(cfg))
     return analyse(trials, cfg.search.objectives)
 
@@ -493,3 +364,16 @@ def report_run(
     out = Path(out_dir) if out_dir is not None else Path(run_dir, REPORT_DIR)
     title = f"Sweep report: {run_dir.rstrip('/').rsplit('/', 1)[-1]}"
     return report, write_report(report, out, title, cost_limits(cfg))
+
+
+def collect_run(run_dir: str, cfg: SearchConfig) -> list[TrialRecord]:
+    """The search's trials as the report labels them (warm starts, the all-pool run, sampled parameters)."""
+    from spaces.config import warm_start_points
+
+    return collect_trials(
+        run_dir,
+        warm_points=warm_start_points(cfg),
+        heuristic_names=heuristic_names(cfg),
+        pool_size=len(cfg.subset.available),
+        sampled_params=[spec.name for spec in cfg.sampled()],
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from search.engines import engine_for
+from search.engines import engine_of_run
 from search.plan import check_address
 from search.run_files import check_run_dir, load_saved_config, normalise_run_dir, run_info
 from spaces.config import SearchConfig, SearchSpace
@@ -43,7 +43,7 @@ def resume_sweep(
     check_address(address)
     if num_samples is not None:
         cfg = extended_config(run_dir, cfg, num_samples)
-    return engine_for(cfg).resume(
+    return engine_of_run(run_dir, cfg).resume(
         run_dir,
         cfg,
         space or SearchSpace(cfg),

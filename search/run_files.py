@@ -90,11 +90,15 @@ def load_saved_config(run_dir: str) -> SearchConfig:
 
 
 def check_run_dir(run_dir: str) -> None:
-    """Refuse a path that is not a sweep Ray can restore (before Ray starts)."""
-    from ray import tune
-
+    """Refuse a path that is not a sweep Ray can restore (before Ray starts) or the local engine's."""
     if not is_uri(run_dir) and not Path(run_dir).is_dir():
         raise ConfigError("RUN_DIR", f"{run_dir!r} is not a directory; give the run directory `run` printed")
+    from search.engines.local import is_local_run
+
+    if not is_uri(run_dir) and is_local_run(run_dir):
+        return  # no Ray state, and no Ray import (seconds) for a sweep that never used Ray
+    from ray import tune
+
     try:
         ok = tune.Tuner.can_restore(run_dir)
     except Exception as err:  # unreadable remote stores raise pyarrow / OS errors

@@ -48,6 +48,9 @@ POOLING = ("mean", "first_subword", "paper_prefix")
 # ------------------------------------------------------------------------------------ how it searches
 TRAINABLES = ("realign", "published", "proxy")  # trains | replays the paper | predicts (trainables.units)
 SAMPLERS = ("tpe", "nsga2", "random")  # Optuna samplers (search.samplers)
+# How trials run (search.engines): Ray Tune | in-process | local for the trainables below, else Ray
+ENGINES = ("ray", "local", "auto")
+CHEAP_TRAINABLES = ("published", "proxy")  # answer in milliseconds: `auto` runs them in-process
 ENCODINGS = ("mask", "strategy", "lists")  # how a trial's language subset is sampled
 KEEP_MODELS = ("front", "all", "none")  # which ended trials keep their model weights (search.keep)
 WANDB_MODES = ("offline", "online")  # [tracking] wandb.mode: W&B's own names (wandb.init(mode=...))

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from search.engines.ray_reeval import reevaluate
 from search.plan import RunTarget
 from search.samplers import make_sampler
 from search.tracking import tracking_callbacks, tracking_environment
@@ -63,7 +64,9 @@ def run(
     except BaseException:
         discard_unstarted(target.run_dir)
         raise
-    return fit(tuner, cfg, target.run_dir)
+    results = fit(tuner, cfg, target.run_dir)
+    reevaluate(cfg, target.run_dir, space, trainable, verbose=verbose)
+    return results
 
 
 def resume(
@@ -102,7 +105,9 @@ def resume(
 
         extend_tuner(tuner, num_samples)
     add_missing_callbacks(tuner, sweep_callbacks(cfg, space, progress=False) + tracking_callbacks(cfg, run_dir))
-    return fit(tuner, cfg, run_dir)
+    results = fit(tuner, cfg, run_dir)
+    reevaluate(cfg, run_dir, space, trainable)
+    return results
 
 
 # ------------------------------------------------------------------------------------------ the pieces
@@ -117,18 +122,19 @@ def run_sampled_trial(config: dict[str, Any], space: SearchSpace, trial_fn: Call
 def make_searcher(cfg: SearchConfig, space: SearchSpace, study_name: str):
     """OptunaSearch (multi-objective when several objectives), warm-started, under a concurrency cap;
     early-stopped trials are told as PRUNED and cost caps are Optuna constraints (``outcomes``); each Optuna
-    trial records its languages and per-language scores (``study_attributes``)."""
+    trial records its languages and per-language scores (``study_attributes``); a configuration is never run
+    twice (``reusing_optuna``)."""
     import optuna
     from ray.tune.search import ConcurrencyLimiter
 
     from search.costs import cost_limits
-    from search.engines.outcomes import PhaseAwareOptunaSearch
+    from search.engines.reusing_optuna import ReusingOptunaSearch
 
     objectives = cfg.search.objectives
     storage = optuna.storages.RDBStorage(cfg.search.optuna_storage) if cfg.search.optuna_storage else None
     points = space.warm_start_points() if cfg.search.warm_start else []
     multi = len(objectives) > 1
-    searcher = PhaseAwareOptunaSearch(
+    searcher = ReusingOptunaSearch(
         space=space,
         metric=[o.metric for o in objectives] if multi else objectives[0].metric,
         mode=[o.mode for o in objectives] if multi else objectives[0].mode,
@@ -243,12 +249,17 @@ def ray_temp_dir() -> str:
 
 def make_reporter(cfg: SearchConfig, max_report_frequency_s: int = 30):
     """Ray's legacy table, objectives only, at most every 30 s: the live view next to our per-trial lines."""
+    return make_reporter_for(cfg, {"subset/strategy": "strategy", "subset/size": "size"}, max_report_frequency_s)
+
+
+def make_reporter_for(cfg: SearchConfig, parameter_columns: dict[str, str], max_report_frequency_s: int = 30):
+    """The same table with other parameter columns (the re-evaluation shows which trial it re-runs)."""
     from ray.tune import CLIReporter
 
     metrics = cfg.search.metrics
     return CLIReporter(
         metric_columns=metrics + [m for m in ("n_languages",) if m not in metrics],
-        parameter_columns={"subset/strategy": "strategy", "subset/size": "size"},
+        parameter_columns=parameter_columns,
         max_report_frequency=max_report_frequency_s,
         max_progress_rows=10,
         max_error_rows=5,

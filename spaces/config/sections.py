@@ -18,7 +18,7 @@ from spaces.fields import Rule, above, any_up_to, at_least, ruled
 from spaces.paper import PREFIX as PAPER_PREFIX
 from spaces.paper import PaperList, is_paper, lists_of, paper_names
 from spaces.pool import parse_pool
-from spaces.vocab import ENCODINGS, KEEP_MODELS, SAMPLERS, TASKS, TINY_MODEL, TRAINABLES, WORLDS, Objective
+from spaces.vocab import ENCODINGS, ENGINES, KEEP_MODELS, SAMPLERS, TASKS, TINY_MODEL, TRAINABLES, WORLDS, Objective
 
 DEFAULT_STRATEGIES = ("most_uriel_en", "least_uriel_en", "most_family_en", "most_distinct_script", "random")
 _CODES = Rule(str, many=True)
@@ -31,6 +31,7 @@ SAMPLES_MAX = 10**6  # trials in one sweep
 CONCURRENT_MAX = 10**4  # trials at once
 EPOCHS_MAX = 10**4  # ASHA rungs count fine-tuning epochs
 FAILURES_MAX = 100
+REEVAL_SEEDS_MAX = 100  # extra seeds per front member after the search
 
 
 def _plain(value: Any) -> Any:
@@ -194,6 +195,9 @@ class SearchSettings(_PlainDict):
     # the report's front). gpu_hours = wall seconds x gpus_per_trial / 3600 (trainables.cost).
     max_gpu_hours: float = ruled(0.0, kind=float, bound=at_least(0.0, "is out of range"))
     max_wall_s: float = ruled(0.0, kind=float, bound=at_least(0.0, "is out of range"))
+    engine: str = ruled("auto", kind=str, allowed=ENGINES)
+    # more seeds for each front member and warm start after the search (search.reeval); 0 = none
+    reeval_seeds: int = ruled(1, kind=int, bound=at_least(0, maximum=REEVAL_SEEDS_MAX))
 
     @property
     def metrics(self) -> list[str]:

@@ -6,6 +6,7 @@ waits for the tiny world to be built.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -187,3 +188,17 @@ def test_realign_batching_quick_prints_both_variants_and_the_paired_difference(c
     assert all(len(row[1].split()) == 2 for row in rows)  # two seeds in --quick
     assert f"paired difference {first} - {second}:" in out
     assert "target group (1, Joshi <= 2, unseen in pretraining): yor_Latn" in out
+
+
+# ------------------------------------------------------------------------------------------ sweep overhead
+def test_sweep_overhead_quick_writes_both_rates_and_their_ratio(capsys, tmp_path) -> None:
+    from benchmarks import sweep_overhead
+
+    out_file = tmp_path / "overhead.json"
+    assert sweep_overhead.main(["--quick", "--json", str(out_file)]) == 0
+    rows = table_rows(capsys.readouterr().out, "loop")
+    assert [row[0].split(" ")[0] for row in rows] == ["product", "direct"]
+    data = json.loads(out_file.read_text())
+    assert data["engine"] == "local" and data["sampler"] == "tpe"
+    assert data["product_trials_per_s"] == pytest.approx(data["trials"] / data["product_s"])
+    assert data["ratio"] == pytest.approx(data["product_trials_per_s"] / data["direct_trials_per_s"])

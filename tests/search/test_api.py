@@ -26,7 +26,7 @@ SPACE = {
         "targets": ["yor_Latn", "wol_Latn", "hau_Latn", "de"],  # few metrics: MLflow logs each one
     },
     "subset": {"strategies": ["most_uriel_en", "random"], "max_languages": 10},
-    "search": {"num_samples": 3, "max_concurrent": 2, "warm_start_sizes": [5]},
+    "search": {"num_samples": 3, "max_concurrent": 2, "warm_start_sizes": [5], "engine": "ray"},  # Ray's trackers
     "tracking": {"mlflow": True},
 }
 
