@@ -43,6 +43,22 @@ def outcome_word(result: Mapping[str, Any]) -> str:
     return "stopped" if stopped_early(result) else "ok"
 
 
+def trial_line(count: str, trial_id: str, result: Mapping[str, Any], objectives: Sequence[Objective]) -> str:
+    """``[done/total] trial ID ok|stopped <objectives>`` (every engine prints a finished trial this way)."""
+    scores = " ".join(f"{o.metric}={fmt_number(result.get(o.metric), missing='None')}" for o in objectives)
+    extra = (
+        ""
+        if any(o.metric == "n_languages" for o in objectives)
+        else f" n_languages={fmt_number(result.get('n_languages'), missing='None')}"
+    )
+    return f"{count} trial {trial_id} {outcome_word(result):<6} {scores}{extra}"
+
+
+def took(result: Mapping[str, Any]) -> str:
+    seconds = result.get("time_total_s")
+    return f" {seconds:.1f}s" if isinstance(seconds, (int, float)) else ""
+
+
 class TrialProgress(Callback):
     """Prints ``[done/total] trial ID ok|stopped|FAILED ...`` when a trial completes or errors."""
 
@@ -74,21 +90,8 @@ class TrialProgress(Callback):
             return "[?]"
 
     def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
-        result = trial.last_result or {}
-        scores = " ".join(f"{o.metric}={fmt_number(result.get(o.metric), missing='None')}" for o in self.objectives)
-        extra = (
-            ""
-            if any(o.metric == "n_languages" for o in self.objectives)
-            else f" n_languages={fmt_number(result.get('n_languages'), missing='None')}"
-        )
-        seconds = result.get("time_total_s")
-        took = f" {seconds:.1f}s" if isinstance(seconds, (int, float)) else ""
-        print(
-            f"{self._count(trials, trial)} trial {trial.trial_id} {outcome_word(result):<6} {scores}{extra} "
-            f"{self._languages(trial)}{took}",
-            file=self._out(),
-            flush=True,
-        )
+        line = trial_line(self._count(trials, trial), trial.trial_id, trial.last_result or {}, self.objectives)
+        print(f"{line} {self._languages(trial)}{took(trial.last_result or {})}", file=self._out(), flush=True)
 
     def on_trial_recover(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         print(

@@ -28,12 +28,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from search.costs import cost_limits
 from search.plan import RunTarget
 from search.reuse import MAX_REPEATS, REUSED_FROM, ConfigLedger, config_key, objective_values, resolved_key
 from spaces.config import SearchConfig, SearchSpace
 from spaces.formats import json_safe
 
 TRIALS_FILE = "trials.jsonl"
+LINE_PER_TRIAL_UP_TO = 200  # a longer sweep prints every 100th trial: a line per millisecond trial is noise
 
 
 @dataclass
@@ -102,6 +104,7 @@ def sweep(
 
         result_fn = get_unit(cfg.experiment.trainable).result
     s = cfg.search
+    limits = cost_limits(cfg)
     metrics = s.metrics
     study = optuna.create_study(
         directions=_directions(cfg), sampler=make_sampler(cfg), study_name=study_name, storage=_storage(cfg, study_name)
@@ -158,6 +161,7 @@ def sweep(
             ledger.start(trial_id, key)
             record |= {"trial_id": trial_id, **_evaluate(result_fn, resolved, problem)}
             values = _told(record, metrics)
+            _annotate(ot_trial, record, space, limits)
             if values is None:
                 study.tell(ot_trial, state=optuna.trial.TrialState.FAIL)
             else:
@@ -165,9 +169,35 @@ def sweep(
             ledger.finish(trial_id, values)
             _append(out, record)
             latest[trial_id] = _as_result(record)
-            if progress and len(latest) % 100 == 0:
-                print(f"local engine: {len(latest)} of {s.num_samples} trials", flush=True)
+            if progress and (s.num_samples <= LINE_PER_TRIAL_UP_TO or len(latest) % 100 == 0):
+                print(_progress_line(record, len(latest), s.num_samples, cfg, space), flush=True)
     return list(latest.values())
+
+
+def _annotate(ot_trial: Any, record: dict[str, Any], space: SearchSpace, limits: tuple) -> None:
+    """What the Ray engine's searcher records before it tells a trial: languages, scores, costs, caps."""
+    from search.engines.outcomes import record_costs
+    from search.engines.study_attributes import trial_attributes
+
+    result = {**record["metrics"], "config": record["config"]}
+    for key, value in trial_attributes(result, space).items():
+        ot_trial.set_user_attr(key, value)
+    record_costs(ot_trial, record["metrics"], limits)
+
+
+def _progress_line(record: dict[str, Any], done: int, total: int, cfg: SearchConfig, space: SearchSpace) -> str:
+    """The Ray engine's per-trial line (``search.progress``), or its FAILED line with the reason."""
+    from search.progress import format_languages, took, trial_line
+
+    count = f"[{done:>3}/{total}]"
+    if record["status"] != "ok":
+        return f"{count} trial {record['trial_id']} FAILED {record['error']}"
+    try:
+        languages = " " + format_languages(space.languages(record["config"]))
+    except Exception:  # noqa: BLE001 - a progress line must never break the sweep
+        languages = ""
+    metrics = record["metrics"]
+    return f"{trial_line(count, record['trial_id'], metrics, cfg.search.objectives)}{languages}{took(metrics)}"
 
 
 def _told(record: dict[str, Any], metrics: list[str]) -> list[float] | None:

@@ -29,6 +29,16 @@ def optuna_state(result: Mapping[str, Any] | None, error: bool) -> str:
     return "PRUNED" if stopped_early(result) else "COMPLETE"
 
 
+def record_costs(ot_trial: Any, result: Mapping[str, Any] | None, limits: tuple[tuple[str, float], ...]) -> None:
+    """The trial's costs as user attributes, and each cap as the constraint ``cost - cap`` (every engine)."""
+    costs = cost_attributes(result)
+    for name, value in costs.items():
+        ot_trial.set_user_attr(name, value)
+    for name, cap in limits:
+        if name in costs:  # an unknown cost counts as feasible
+            ot_trial.set_constraint(f"max_{name}", costs[name] - cap)
+
+
 class PhaseAwareOptunaSearch(AttributedOptunaSearch):
     """``OptunaSearch`` that tells a trial stopped before its final report as PRUNED. Before it tells the
     trial, it records the trial's languages and per-language scores (``AttributedOptunaSearch``), its costs
@@ -43,12 +53,7 @@ class PhaseAwareOptunaSearch(AttributedOptunaSearch):
         self.record_attributes(trial_id, result)
         ot_trial = self._ot_trials.get(trial_id)
         if ot_trial is not None and trial_id not in self._completed_trials:
-            costs = cost_attributes(result)
-            for name, value in costs.items():
-                ot_trial.set_user_attr(name, value)
-            for name, cap in getattr(self, "_cost_limits", ()):
-                if name in costs:  # an unknown cost counts as feasible
-                    ot_trial.set_constraint(f"max_{name}", costs[name] - cap)
+            record_costs(ot_trial, result, getattr(self, "_cost_limits", ()))
         if ot_trial is None or trial_id in self._completed_trials or optuna_state(result, error) != "PRUNED":
             super().on_trial_complete(trial_id, result=result, error=error)  # records nothing twice: same values
             return

@@ -149,3 +149,19 @@ def test_local_engine_gives_the_ray_engines_trials_and_report(tmp_path):
         assert {p.name for p in files.markdown.parent.iterdir()} >= {"report.md", "report.json"}
     for name in ("search_config.json", "run_info.json"):
         assert (tmp_path / "local" / name).is_file() and (tmp_path / "ray" / name).is_file()
+
+
+def test_local_engine_tells_optuna_what_the_ray_searcher_records(tmp_path, capsys):
+    """Each told trial carries its languages and scores (user attributes) and its cost caps (constraints),
+    as under Ray's searcher."""
+    import optuna
+
+    db = f"sqlite:///{tmp_path / 'study.db'}"
+    cfg = proxy_config(num_samples=3, optuna_storage=db, max_wall_s=1e6)
+    target, _ = sweep(cfg, tmp_path / "runs", "attrs")
+    trials = [t for t in optuna.load_study(study_name="attrs", storage=db).trials if "reused_from" not in t.user_attrs]
+    assert len(trials) == 3  # the ones that ran (a repeated proposal is told the first run's values)
+    for trial in trials:
+        assert trial.user_attrs["n_languages"] == len(trial.user_attrs["languages"]) >= 1
+        assert any(key.startswith("score/") for key in trial.user_attrs)
+        assert trial.constraints["max_wall_s"] < 0  # wall_s - 1e6: feasible
