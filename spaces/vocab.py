@@ -47,7 +47,8 @@ POOLING = ("mean", "first_subword", "paper_prefix")
 
 # ------------------------------------------------------------------------------------ how it searches
 TRAINABLES = ("realign", "published", "proxy")  # trains | replays the paper | predicts (trainables.units)
-SAMPLERS = ("tpe", "nsga2", "random")  # Optuna samplers (search.samplers)
+SAMPLERS = ("subset", "tpe", "nsga2", "random")  # Optuna samplers (search.samplers); subset: the default
+SUBSET_SAMPLER_ENCODINGS = ("mask",)  # the encodings the subset sampler decides (it proposes lang/<code>)
 ENCODINGS = ("mask", "strategy", "lists")  # how a trial's language subset is sampled
 KEEP_MODELS = ("front", "all", "none")  # which ended trials keep their model weights (search.keep)
 PHASES = ("realigned", "epoch", "final")  # what a trial's report follows

@@ -6,6 +6,7 @@ waits for the tiny world to be built.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -108,25 +109,32 @@ def test_reference_loop_trains_the_same_loss_on_full_length_inputs() -> None:
 
 
 # ------------------------------------------------------------------------------------------ search
-def test_search_efficiency_quick_prints_every_count_and_the_exhaustive_front(capsys) -> None:
-    assert search_efficiency.main(["--quick"]) == 0
+def test_search_efficiency_quick_prints_every_count_and_the_exhaustive_front(capsys, tmp_path) -> None:
+    out_json = tmp_path / "eff.json"
+    assert search_efficiency.main(["--quick", "--json", str(out_json)]) == 0
     out = capsys.readouterr().out
     rows = table_rows(out, "search")
-    assert len(rows[0]) == 4  # search, warm-start points, HV after 3, HV after 5
+    assert len(rows[0]) == 6  # search, seeds, warm-start points, HV after 3, HV after 5, ms / trial
     labels = [row[0] for row in rows]
-    assert labels[0].startswith("ours") and labels[1].startswith("random")
+    assert labels[0].startswith("default: subset sampler") and labels[1].startswith("random")
     assert labels[-1].startswith("exhaustive (15 subsets")  # 2^4 - 1 on the quick 4-language pool
-    assert "Ratio of mean hypervolumes" in out
+    assert "Lead over random search" in out
+    payload = json.loads(out_json.read_text())
+    assert payload["default"] == "default" and payload["default_sampler"] == "subset"
+    assert set(payload["methods"]) == {"default", "random"}
+    for by_n in payload["methods"].values():
+        assert set(by_n) == {"3", "5"} and all(0 < share <= 1 + 1e-9 for share in by_n.values())
 
 
 def test_exhaustive_front_bounds_every_search() -> None:
     pool = search_efficiency.POOL[:4]
-    result = search_efficiency.measure(
-        1, (2, 6), "xlm-roberta-base", "ner", [2], variants=search_efficiency.VARIANTS[::3], pool=pool
-    )
+    variants = [search_efficiency.BY_NAME[name] for name in ("default", "tpe", "random")]
+    result = search_efficiency.measure(1, (2, 6), "xlm-roberta-base", "ner", [2], variants=variants, pool=pool)
     assert result["n_subsets"] == 2 ** len(pool) - 1
     for by_n in result["results"].values():
         assert by_n[2][0] <= by_n[6][0] <= result["exhaustive"] + 1e-12  # more trials never lose area
+    shares = search_efficiency.shares(result)
+    assert shares["tpe"]["6"] == pytest.approx(result["results"]["tpe"][6][0] / result["exhaustive"])
 
 
 # ------------------------------------------------------------------------------------------ trial set-up
