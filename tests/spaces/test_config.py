@@ -41,6 +41,7 @@ def small(**sections) -> dict:
     data = {
         "experiment": {"name": "t"},
         "subset": {
+            "encoding": "strategy",
             "pool": "joshi<=2",
             "strategies": ["random", "most_distinct_script"],
             "min_languages": 2,

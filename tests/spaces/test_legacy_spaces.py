@@ -18,6 +18,7 @@ import optuna
 import pytest
 
 from spaces.config import SearchSpace, load_search_config
+from spaces.config.toml import default_toml
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "legacy" / "search_spaces_de95d93.pkl"
 SOURCES = {"default": None, "mask": resources.files("spaces.data").joinpath("examples", "mask.toml")}
@@ -30,10 +31,19 @@ def test_everything_an_old_run_folder_refers_to_unpickles():
     assert progress.space.languages({"languages": ["de"]}) == ["de"] and stop is not None
 
 
+def old_default(directory: Path) -> Path:
+    """The embedded default as it was when the fixture was written: strategy encoding, TPE (the default
+    is now the subset sampler on the mask encoding; a run folder keeps the space it was started with)."""
+    text = default_toml().replace('encoding = "mask"', 'encoding = "strategy"', 1)
+    path = directory / "old_default.toml"
+    path.write_text(text.replace('sampler = "subset"', 'sampler = "tpe"', 1), encoding="utf-8")
+    return path
+
+
 @pytest.mark.parametrize("name", list(SOURCES))
-def test_an_old_pickled_space_samples_what_a_fresh_one_does(name):
+def test_an_old_pickled_space_samples_what_a_fresh_one_does(name, tmp_path):
     old = pickle.loads(FIXTURE.read_bytes())[name]
-    fresh = SearchSpace(load_search_config(SOURCES[name]))
+    fresh = SearchSpace(load_search_config(SOURCES[name] or old_default(tmp_path)))
     assert isinstance(old, SearchSpace) and old.cfg == fresh.cfg
     assert old.warm_start_points() == fresh.warm_start_points()
     picks = []
