@@ -13,8 +13,8 @@ proxy through Optuna ask/tell, without Ray. Methods (``--methods``):
 
 * ``default``: exactly that;
 * ``default+ablations``: the same, plus the paper's own lists of its ablations as extra warm starts
-  (``subset.strategies`` += ``paper:<name>`` for ``afri_only``, ``most_same_script`` and the
-  ``abla_*_unseen_<model>`` lists, each at the sizes the paper ran that the space allows): the lists the
+  (``subset.strategies`` += ``paper:<name>`` for ``afri_only``, ``most_same_script`` and every
+  ``abla_*_unseen_<model>`` list, each at the sizes the paper ran that the space allows): the lists the
   default search misses most, in the research prototype's runs;
 * ``tpe``: TPE on the same space, for comparison.
 """
@@ -32,28 +32,28 @@ if __package__ in (None, ""):
 from benchmarks import _common
 from benchmarks.search_efficiency import BY_NAME, OBJECTIVES, objective_values, reference_point, run_search
 from search.pareto import hypervolume_2d
-from spaces.vocab import REAL_MODELS, TASKS, short_model
+from spaces.vocab import REAL_MODELS, TASKS, canonical_model, short_model
 
 STRATEGIES = ("most_uriel_en", "least_uriel_en", "most_family_en", "random")  # spaces/data/default.toml
 WARM_SIZES = (5, 20)
-ABLATIONS = ("afri_only", "most_same_script", "abla_random_unseen", "abla_most_family_unseen", "abla_most_uriel_unseen")
+ABLATIONS = ("afri_only", "most_same_script")  # plus every abla_*_unseen_<model> list (both models)
 METHODS = ("default", "default+ablations", "tpe")
 
 
-def ablation_strategies(model: str) -> list[str]:
-    """``paper:<name>`` of each ablation list the paper ran for ``model`` (``abla_*_unseen_<short model>``)."""
+def ablation_strategies() -> list[str]:
+    """``paper:<name>`` of the ablation lists: ``ABLATIONS`` and the ``abla_*_unseen_<model>`` lists (the
+    paper ran both models' lists with each model, so both count as paper points)."""
     from spaces.paper import paper_names
 
-    known = set(paper_names())
-    wanted = [f"paper:{name}_{short_model(model)}" if "unseen" in name else f"paper:{name}" for name in ABLATIONS]
-    return [name for name in wanted if name in known]
+    wanted = {f"paper:{name}" for name in ABLATIONS}
+    return [n for n in paper_names() if n in wanted or (n.startswith("paper:abla_") and "_unseen_" in n)]
 
 
 def search_config(method: str, seed: int, model: str, task: str, trials: int):
     """The product's default space on the proxy for ``model`` x ``task`` (see the module docstring)."""
     from spaces.config import parse_search_config
 
-    strategies = list(STRATEGIES) + (ablation_strategies(model) if method == "default+ablations" else [])
+    strategies = list(STRATEGIES) + (ablation_strategies() if method == "default+ablations" else [])
     search = {"objectives": [str(o) for o in OBJECTIVES], "num_samples": trials, "seed": seed}
     if method == "tpe":
         search["sampler"] = "tpe"
@@ -149,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     if not methods or any(m not in METHODS for m in methods):
         p.error(f"--methods: choose from {', '.join(METHODS)}")
-    models = list(REAL_MODELS) if args.model == "all" else [args.model]
+    models = list(REAL_MODELS) if args.model == "all" else [canonical_model(args.model)]
     tasks = list(TASKS) if args.task == "all" else [args.task]
     seeds, trials = (1, 12) if args.quick else (args.seeds, args.trials)
     if args.quick:
