@@ -5,10 +5,12 @@ than the seed sd? (issue 12, point 4)
    encoding), every subset of at most ``--max-languages`` languages, objectives ``unseen_lrl:max`` and
    ``n_languages:min``. ``unseen_lrl`` is the fixed target group (``spaces.targets``): the Joshi <= 2
    targets the tiny encoder never saw, realigned on or not, so every subset is scored on the same
-   languages (and only those are evaluated, to save time). Its warm starts are the paper's own lists of the
-   default strategies at size 10 (the paper twins ``paper:<strategy>``), so the paper subsets are scored
-   in the same search. Hyperparameters are fixed (the space's defaults): only the subset differs.
-   Every search trial runs at trial seed 0 (``experiment.seed``).
+   languages (and only those are evaluated, to save time). Its warm starts are the paper's own lists at
+   size 10 of ``--strategies`` (the paper twins ``paper:<strategy>``), so the paper subsets are scored in
+   the same search. Everything else is the embedded default space (``spaces/data/default.toml``) with its
+   hyperparameters fixed at their defaults (only the subset differs), ``--steps`` realignment steps and
+   ``--train-size`` English training examples, to fit a loaded 2-core machine. Every search trial runs at
+   trial seed 0 (``experiment.seed``).
 2. The best searched subset (highest seed-0 ``unseen_lrl`` among the trials that are not a paper list)
    and the best paper list (highest seed-0 ``unseen_lrl`` among the warm starts), each re-run with three
    *fresh* seeds through the product's multi-seed trial (``TrialConfig.seeds``): fresh, because both were
@@ -37,41 +39,35 @@ from benchmarks import _common
 from spaces.vocab import TASKS
 
 GROUP = "unseen_lrl"
-STRATEGIES = ("most_uriel_en", "least_uriel_en", "most_family_en", "random")  # spaces/data/default.toml
 
 
-def search_config(world, task: str, trials: int, max_languages: int, steps: int, train_size: int):
-    """The default tiny-world space, cut to ``max_languages`` and fixed hyperparameters (see the docstring)."""
+def search_config(world, task: str, trials: int, max_languages: int, steps: int, train_size: int, strategies):
+    """The embedded default space (``spaces/data/default.toml``) with the changes of the docstring: at most
+    ``max_languages`` languages, fixed hyperparameters, the fixed target group as the only targets."""
+    import tomllib
+
     from spaces.catalog import load_catalog
     from spaces.config import parse_search_config
+    from spaces.config.toml import default_toml
     from spaces.targets import group_members
 
     catalog = load_catalog()
     outside = [code for code in catalog.realignment_pool() if code not in set(world.parallel_languages())]
     available = [code for code in catalog.realignment_pool() if code not in outside]
-    targets = group_members(GROUP, world.task_languages(task), "tiny", sweep_pool=available)
-    return parse_search_config(
-        {
-            "experiment": {"name": "tiny-search-vs-paper", "task": task, "seed": 0, "targets": targets},
-            "subset": {
-                "encoding": "mask",
-                "pool": "all",
-                "must_exclude": outside,
-                "strategies": list(STRATEGIES),
-                "min_languages": 1,
-                "max_languages": max_languages,
-            },
-            "realign": {"steps": steps},
-            "finetune": {"train_size": train_size},
-            "search": {
-                "objectives": [f"{GROUP}:max", "n_languages:min"],
-                "num_samples": trials,
-                "warm_start_sizes": [max_languages],
-                "seed": 0,
-            },
-        },
-        source="benchmarks/tinyworld_search_vs_paper.py",
-    )
+    data = tomllib.loads(default_toml())
+    data["experiment"] |= {
+        "name": "tiny-search-vs-paper",
+        "task": task,
+        "seed": 0,
+        "targets": group_members(GROUP, world.task_languages(task), "tiny", sweep_pool=available),
+    }
+    data["subset"] |= {"encoding": "mask", "must_exclude": outside, "strategies": list(strategies)}
+    data["subset"] |= {"min_languages": 1, "max_languages": max_languages}
+    data["realign"] = {k: v for k, v in data["realign"].items() if not isinstance(v, (list, dict))} | {"steps": steps}
+    data["finetune"] |= {"train_size": train_size}
+    data["search"] |= {"objectives": [f"{GROUP}:max", "n_languages:min"], "num_samples": trials, "seed": 0}
+    data["search"] |= {"sampler": "subset", "warm_start_sizes": [max_languages]}
+    return parse_search_config(data, source="benchmarks/tinyworld_search_vs_paper.py")
 
 
 def search(cfg, world, trials: int) -> list[dict]:
@@ -133,8 +129,9 @@ def main(argv: Sequence[str] | None = None, world=None) -> int:
     p.add_argument("--trials", type=int, default=10, help="search trials, the paper warm starts included")
     p.add_argument("--max-languages", type=int, default=10)
     p.add_argument("--seeds", default="1,2,3", help="fresh trial seeds of the re-evaluation")
-    p.add_argument("--steps", type=int, default=100, help="realignment steps per trial")
-    p.add_argument("--train-size", type=int, default=0, help="English fine-tuning examples (0 = all)")
+    p.add_argument("--steps", type=int, default=50, help="realignment steps per trial")
+    p.add_argument("--train-size", type=int, default=300, help="English fine-tuning examples (0 = all)")
+    p.add_argument("--strategies", default="most_uriel_en,random", help="their paper lists are the warm starts")
     p.add_argument("--json", type=Path, default=None)
     args = p.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
@@ -146,7 +143,7 @@ def main(argv: Sequence[str] | None = None, world=None) -> int:
 
         world = load_world(0)
     _common.print_header("Tiny world: a searched subset vs the best paper subset of its size", __file__, argv)
-    cfg = search_config(world, args.task, trials, args.max_languages, steps, train_size)
+    cfg = search_config(world, args.task, trials, args.max_languages, steps, train_size, args.strategies.split(","))
     rows = search(cfg, world, trials)
     searched = [r for r in rows if r["paper"] is None and r["languages"]]
     papers = [r for r in rows if r["paper"] is not None]

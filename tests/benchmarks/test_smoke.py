@@ -195,3 +195,35 @@ def test_realign_batching_quick_prints_both_variants_and_the_paired_difference(c
     assert all(len(row[1].split()) == 2 for row in rows)  # two seeds in --quick
     assert f"paired difference {first} - {second}:" in out
     assert "target group (1, Joshi <= 2, unseen in pretraining): yor_Latn" in out
+
+
+# ------------------------------------------------------------------------------------------ issue 12's goals
+def test_a_paper_point_is_missed_only_when_no_trial_of_its_size_or_smaller_reaches_it() -> None:
+    from benchmarks.search_full_pool import misses
+
+    trials = [(0.5, 3.0), (0.6, 10.0)]
+    paper = [(0.55, 5, "a"), (0.6, 10, "b"), (0.61, 20, "c"), (0.4, 1, "d"), (0.45, 4, "e")]
+    missed = {m["folder"]: m for m in misses(trials, paper)}
+    assert set(missed) == {"a", "c", "d"}  # b is equalled at its size, e beaten by a smaller subset
+    assert missed["a"]["short"] == pytest.approx(0.05) and missed["c"]["best"] == 0.6
+    assert missed["d"]["best"] == float("-inf")  # no trial with one language
+
+
+def test_search_full_pool_quick_scores_every_paper_point(capsys, tmp_path) -> None:
+    from benchmarks import search_full_pool
+
+    out_json = tmp_path / "full.json"
+    assert search_full_pool.main(["--quick", "--model", "xlmr", "--methods", "default", "--json", str(out_json)]) == 0
+    rows = table_rows(capsys.readouterr().out, "model task")
+    assert [row[:2] for row in rows] == [["xlmr pos", "default"]]
+    (result,) = json.loads(out_json.read_text())
+    (run,) = result["methods"]["default"]
+    assert result["paper_points"] > 50 and run["missed"] == len(run["misses"]) <= result["paper_points"]
+
+
+def test_tinyworld_verdict_needs_a_lead_larger_than_the_larger_seed_sd() -> None:
+    from benchmarks.tinyworld_search_vs_paper import verdict
+
+    assert verdict({"mean": 0.40, "sd": 0.01}, {"mean": 0.38, "sd": 0.015}) == (pytest.approx(0.02), 0.015, True)
+    assert verdict({"mean": 0.40, "sd": 0.03}, {"mean": 0.38, "sd": 0.01})[2] is False
+    assert verdict({"mean": 0.37, "sd": 0.0}, {"mean": 0.38, "sd": 0.0})[2] is False
