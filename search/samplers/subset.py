@@ -63,7 +63,7 @@ ENCODING = "mask"  # the only subset encoding this sampler decides (spaces.confi
 def for_space(cfg: SearchConfig) -> SubsetSampler:
     """The sampler for a validated search space (``search.samplers.make_sampler``)."""
     sub = cfg.subset
-    return SubsetSampler(
+    sampler = SubsetSampler(
         sub.free,
         must_include=sub.must_include,
         min_size=sub.lower,
@@ -75,6 +75,9 @@ def for_space(cfg: SearchConfig) -> SubsetSampler:
         targets=objective_targets(cfg),
         seed=cfg.search.seed,
     )
+    if sub.free:  # build the language tables now, not inside the first trial's define-by-run call (Ray warns > 1 s)
+        sampler._static_data()
+    return sampler
 
 
 def objective_targets(cfg: SearchConfig) -> tuple[str, ...]:
