@@ -1,12 +1,17 @@
-"""Search efficiency: hypervolume of the Pareto front after n trials, ours vs random search vs exhaustive.
+"""Search efficiency: hypervolume of the Pareto front after n trials, each sampler vs random vs exhaustive.
 
 The objective is the product's cheap fidelity, the proxy (``trainables.units.proxy.result``): maximise
-predicted ``unseen_lrl``, minimise ``n_languages``, on a 12-language pool (the 65-language pool minus
-53 ``must_exclude`` languages, so every constraint and heuristic of ``spaces.config`` applies as in a
-real sweep). Each trial follows the product's code path without Ray: the same Optuna sampler
+predicted ``unseen_lrl`` (the fixed target group), minimise ``n_languages``, on a 12-language pool (the
+65-language pool minus 53 ``must_exclude`` languages, so every constraint and heuristic of ``spaces.config``
+applies as in a real sweep). Each trial follows the product's code path without Ray: the same Optuna sampler
 (``search.samplers.make_sampler``), warm start (``points_to_evaluate`` -> ``study.enqueue_trial``, as
 Ray's ``OptunaSearch`` does), define-by-run space and ``resolve_trial`` (``spaces.config.SearchSpace``),
 then the proxy, told back through Optuna's ask/tell.
+
+Methods (``--methods``): ``default`` (the product's default: the subset sampler on the mask encoding),
+``tpe``, ``nsga2``, ``random`` (uniform masks, no warm start), ``tpe-strategy`` and ``gp`` (Optuna's
+GPSampler; slow, so ``--gp-seeds``). ``--json FILE`` writes ``methods`` -> method -> "10"/"20"/"30"/"50" ->
+mean share of the exhaustive front's hypervolume, and ``default``: the key of the product's default.
 
 Exhaustive = all 2^12 - 1 non-empty subsets scored by the proxy: the true front of this problem. Every
 hypervolume uses one reference point: (the fine-tuning-only baseline's predicted unseen_lrl, pool size
@@ -24,6 +29,9 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import json
+import time
+
 from benchmarks import _common
 from search.pareto import hypervolume_2d, pareto_front
 from spaces.vocab import TASKS, Objective
@@ -38,20 +46,31 @@ WARM_STRATEGIES = ("most_uriel_en", "least_uriel_en", "most_family_en", "most_di
 
 @dataclass(frozen=True)
 class Variant:
-    """One search method: a sampler and subset encoding of the product's search space."""
+    """One search method: a sampler and subset encoding of the product's search space.
 
+    ``name`` is the method's key in the ``--json`` file; ``sampler`` a name of ``spaces.vocab.SAMPLERS``
+    (built by the product's ``search.samplers.make_sampler``) or ``gp`` (Optuna's GPSampler, not a product
+    sampler: measured for comparison only).
+    """
+
+    name: str
     label: str
     sampler: str
     encoding: str
     warm_start: bool
 
 
+DEFAULT = "default"  # the --json key of the product's default search (default sampler and encoding)
 VARIANTS = (
-    Variant("ours: TPE, mask, heuristic warm start", "tpe", "mask", True),
-    Variant("ours: NSGA-II, mask, heuristic warm start", "nsga2", "mask", True),
-    Variant("ours: TPE, strategy encoding, warm start", "tpe", "strategy", True),
-    Variant("random search (uniform masks)", "random", "mask", False),
+    Variant(DEFAULT, "default: subset sampler, mask, heuristic warm start", "subset", "mask", True),
+    Variant("tpe", "TPE, mask, heuristic warm start", "tpe", "mask", True),
+    Variant("nsga2", "NSGA-II, mask, heuristic warm start", "nsga2", "mask", True),
+    Variant("random", "random search (uniform masks)", "random", "mask", False),
+    Variant("tpe-strategy", "TPE, strategy encoding, warm start", "tpe", "strategy", True),
+    Variant("gp", "Optuna GPSampler, mask, heuristic warm start", "gp", "mask", True),
 )
+BY_NAME = {v.name: v for v in VARIANTS}
+DEFAULT_METHODS = ("default", "tpe", "nsga2", "random")
 
 
 def search_config(
@@ -79,7 +98,7 @@ def search_config(
                 "min_languages": 1,
             },
             "search": {
-                "sampler": variant.sampler,
+                "sampler": "tpe" if variant.sampler == "gp" else variant.sampler,
                 "objectives": [str(o) for o in OBJECTIVES],
                 "num_samples": max(TRIAL_COUNTS),
                 "warm_start": variant.warm_start,
@@ -100,25 +119,40 @@ def objective_values(cfg, sampled: dict) -> tuple[float, float]:
     return metrics[OBJECTIVES[0].metric], float(metrics[OBJECTIVES[1].metric])
 
 
-def run_search(cfg, n_trials: int) -> list[tuple[float, float]]:
-    """``n_trials`` trials of the configured Optuna search, in order, as (unseen_lrl, n_languages)."""
+def sampler_for(variant: Variant, cfg):
+    """The product's sampler for ``cfg``; Optuna's GPSampler for the ``gp`` comparison."""
     import optuna
 
     from search.samplers import make_sampler
+
+    if variant.sampler == "gp":
+        return optuna.samplers.GPSampler(seed=cfg.search.seed, deterministic_objective=True)
+    return make_sampler(cfg)
+
+
+def run_search(cfg, n_trials: int, variant: Variant | None = None, seconds: list[float] | None = None):
+    """``n_trials`` trials of the configured Optuna search, in order, as (unseen_lrl, n_languages);
+    ``seconds`` collects each trial's ask + define-by-run time (the sampler's cost)."""
+    import optuna
+
     from spaces.config import SearchSpace
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     space = SearchSpace(cfg)
+    variant = variant or Variant(cfg.search.sampler, cfg.search.sampler, cfg.search.sampler, "", True)
     study = optuna.create_study(
-        directions=["maximize" if m == "max" else "minimize" for m in MODES], sampler=make_sampler(cfg)
+        directions=["maximize" if m == "max" else "minimize" for m in MODES], sampler=sampler_for(variant, cfg)
     )
     if cfg.search.warm_start:
         for point in space.warm_start_points():
             study.enqueue_trial(point)
     points = []
     for _ in range(n_trials):
+        start = time.perf_counter()
         trial = study.ask()
         constants = space(trial)  # define-by-run: suggests the subset parameters, returns `languages`
+        if seconds is not None:
+            seconds.append(time.perf_counter() - start)
         values = objective_values(cfg, {**trial.params, **constants})
         study.tell(trial, list(values))
         points.append(values)
@@ -155,27 +189,35 @@ def measure(
     model: str,
     task: str,
     warm_sizes: Sequence[int],
-    variants: Sequence[Variant] = VARIANTS,
+    variants: Sequence[Variant] = tuple(BY_NAME[m] for m in DEFAULT_METHODS),
     pool: Sequence[str] = POOL,
+    seeds_of: dict[str, int] | None = None,
 ) -> dict:
-    """Hypervolumes per variant and trial count over ``seeds`` seeds, plus the exhaustive front's."""
+    """Hypervolumes per variant (by name) and trial count over ``seeds`` seeds (``seeds_of`` overrides
+    it per variant name, e.g. fewer for the slow GPSampler), plus the exhaustive front's."""
     first = search_config(variants[0], 0, model, task, warm_sizes, pool)
     reference = reference_point(first)
     results: dict[str, dict[int, list[float]]] = {}
     warm_points: dict[str, int] = {}
+    ms_per_trial: dict[str, float] = {}
     for variant in variants:
-        results[variant.label] = {n: [] for n in counts}
-        for seed in range(seeds):
+        results[variant.name] = {n: [] for n in counts}
+        seconds: list[float] = []
+        for seed in range((seeds_of or {}).get(variant.name, seeds)):
             cfg = search_config(variant, seed, model, task, warm_sizes, pool)
-            warm_points[variant.label] = len(cfg_points(cfg))
-            points = run_search(cfg, max(counts))
+            warm_points[variant.name] = len(cfg_points(cfg))
+            points = run_search(cfg, max(counts), variant, seconds)
             for n in counts:
-                results[variant.label][n].append(hypervolume(points[:n], reference))
+                results[variant.name][n].append(hypervolume(points[:n], reference))
+        ms_per_trial[variant.name] = 1000 * sum(seconds) / max(len(seconds), 1)
     every = exhaustive(first)
     return {
+        "model": model,
+        "task": task,
         "reference": reference,
         "results": results,
         "warm_points": warm_points,
+        "ms_per_trial": ms_per_trial,
         "seeds": seeds,
         "pool": tuple(first.subset.available),
         "exhaustive": hypervolume(every, reference),
@@ -190,47 +232,80 @@ def cfg_points(cfg) -> list:
     return warm_start_points(cfg)
 
 
+def shares(result: dict) -> dict[str, dict[str, float]]:
+    """method -> trial count (as text) -> mean share of the exhaustive front's hypervolume: the --json file."""
+    return {
+        name: {str(n): _common.mean_sd(values)[0] / result["exhaustive"] for n, values in by_n.items()}
+        for name, by_n in result["results"].items()
+    }
+
+
+def json_payload(result: dict) -> dict:
+    """What ``--json`` writes: ``methods`` -> method -> "10"/"20"/... -> mean share of the exhaustive HV;
+    ``default`` is the product's default method's key (and ``default_sampler`` its sampler)."""
+    return {
+        "model": result["model"],
+        "task": result["task"],
+        "default": DEFAULT,
+        "default_sampler": BY_NAME[DEFAULT].sampler,
+        "methods": shares(result),
+        "seeds": {name: len(next(iter(by_n.values()))) for name, by_n in result["results"].items()},
+        "ms_per_trial": result["ms_per_trial"],
+        "exhaustive_hypervolume": result["exhaustive"],
+        "reference": list(result["reference"]),
+        "pool": list(result["pool"]),
+    }
+
+
 def table(result: dict, counts: Sequence[int]) -> str:
     exhaustive_hv = result["exhaustive"]
-    headers = ["search", "warm-start points", *[f"HV after {n}" for n in counts]]
+    headers = ["search", "seeds", "warm-start points", *[f"HV after {n}" for n in counts], "ms / trial"]
     rows = []
-    for label, by_n in result["results"].items():
+    for name, by_n in result["results"].items():
         cells = []
         for n in counts:
             mean, sd = _common.mean_sd(by_n[n])
-            cells.append(f"{1000 * mean:.2f} ± {1000 * sd:.2f} ({100 * mean / exhaustive_hv:.0f}%)")
-        rows.append([label, result["warm_points"][label], *cells])
+            cells.append(f"{1000 * mean:.2f} ± {1000 * sd:.2f} ({100 * mean / exhaustive_hv:.1f}%)")
+        label = BY_NAME[name].label if name in BY_NAME else name
+        rows.append(
+            [label, len(by_n[counts[0]]), result["warm_points"][name], *cells, f"{result['ms_per_trial'][name]:.0f}"]
+        )
     rows.append(
         [
             f"exhaustive ({result['n_subsets']} subsets, front of {result['exhaustive_front_size']})",
             "-",
+            "-",
             *[f"{1000 * exhaustive_hv:.2f} (100%)"] * len(counts),
+            "-",
         ]
     )
-    random_label = next((label for label in result["results"] if label.startswith("random")), None)
-    ratios = []
-    if random_label is not None:
-        baseline = {n: _common.mean_sd(result["results"][random_label][n])[0] for n in counts}
-        ratios = [
-            [label, *[f"{_common.mean_sd(by_n[n])[0] / baseline[n]:.3f}x" if baseline[n] else "-" for n in counts]]
-            for label, by_n in result["results"].items()
-            if label != random_label
+    share = shares(result)
+    margins = []
+    if "random" in share:
+        margins = [
+            [
+                BY_NAME[name].label if name in BY_NAME else name,
+                *[f"{100 * (by_n[str(n)] - share['random'][str(n)]):+.1f}" for n in counts],
+            ]
+            for name, by_n in share.items()
+            if name != "random"
         ]
     ref = result["reference"]
-    ratio_table = (
+    margin_table = (
         (
-            "\n\nRatio of mean hypervolumes, each search vs random search at the same n:\n\n"
-            + _common.markdown_table(["search", *[f"n = {n}" for n in counts]], ratios)
+            "\n\nLead over random search, in points of the exhaustive front's hypervolume, at the same n:\n\n"
+            + _common.markdown_table(["search", *[f"n = {n}" for n in counts]], margins)
         )
-        if ratios
+        if margins
         else ""
     )
     return (
         _common.markdown_table(headers, rows)
-        + f"\n\nHypervolume x 1000 (unseen_lrl is a 0-1 score), mean ± sd over {result['seeds']} sampler "
-        f"seeds, in parentheses the share of the exhaustive front's; reference point: unseen_lrl "
+        + f"\n\n{result['model']} {result['task']}. Hypervolume x 1000 (unseen_lrl is a 0-1 score), mean ± sd over "
+        f"the sampler seeds, in parentheses the share of the exhaustive front's; ms / trial: Optuna ask + "
+        f"define-by-run (the sampler's cost), mean; reference point: unseen_lrl "
         f"{ref[0]:.4f} (baseline, no realignment), n_languages {ref[1]:.0f}. Pool: {', '.join(result['pool'])}."
-        + ratio_table
+        + margin_table
     )
 
 
@@ -240,10 +315,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--model", default="xlm-roberta-base", help="proxy model (published results)")
     p.add_argument("--task", default="ner", choices=TASKS)
     p.add_argument("--warm-sizes", default="2,6", help="warm-start sizes of the heuristics (comma-separated)")
+    p.add_argument(
+        "--methods",
+        default=",".join(DEFAULT_METHODS),
+        help=f"comma-separated, of {', '.join(BY_NAME)} (gp: Optuna's GPSampler, ~2 s per trial)",
+    )
+    p.add_argument("--gp-seeds", type=int, default=3, help="seeds for gp (slow), at most --seeds")
+    p.add_argument("--json", type=Path, default=None, help="write methods -> trial count -> mean HV share here")
     args = p.parse_args(argv)
     counts = (3, 5) if args.quick else TRIAL_COUNTS
     seeds = args.seeds or (1 if args.quick else 10)
     warm_sizes = [int(s) for s in args.warm_sizes.split(",")]
+    names = [m.strip() for m in args.methods.split(",") if m.strip()]
+    unknown = [m for m in names if m not in BY_NAME]
+    if unknown or not names:
+        p.error(f"--methods: unknown {unknown}; choose from {', '.join(BY_NAME)}")
+    if args.quick:
+        names = [n for n in names if n in (DEFAULT, "random")] or [DEFAULT]
     _common.print_header("Search efficiency on the proxy: hypervolume after n trials", __file__, argv)
     result = measure(
         seeds,
@@ -251,10 +339,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.model,
         args.task,
         warm_sizes,
-        variants=VARIANTS[::3] if args.quick else VARIANTS,
+        variants=[BY_NAME[n] for n in names],
         pool=POOL[:4] if args.quick else POOL,
+        seeds_of={"gp": min(args.gp_seeds, seeds)},
     )
     print(table(result, counts))
+    if args.json is not None:
+        args.json.write_text(json.dumps(json_payload(result), indent=2) + "\n", encoding="utf-8")
+        print(f"\nwrote {args.json}")
     return 0
 
 

@@ -47,7 +47,8 @@ POOLING = ("mean", "first_subword", "paper_prefix")
 
 # ------------------------------------------------------------------------------------ how it searches
 TRAINABLES = ("realign", "published", "proxy")  # trains | replays the paper | predicts (trainables.units)
-SAMPLERS = ("tpe", "nsga2", "random")  # Optuna samplers (search.samplers)
+SAMPLERS = ("subset", "tpe", "nsga2", "random")  # Optuna samplers (search.samplers); subset: the default
+SUBSET_SAMPLER_ENCODINGS = ("mask",)  # the encodings the subset sampler decides (it proposes lang/<code>)
 # How trials run (search.engines): Ray Tune | in-process | local for the trainables below, else Ray
 ENGINES = ("ray", "local", "auto")
 CHEAP_TRAINABLES = ("published", "proxy")  # answer in milliseconds: `auto` runs them in-process

@@ -1,4 +1,4 @@
-"""Optuna's TPE (multivariate off, Optuna's defaults): the default sampler."""
+"""Optuna's TPE (multivariate off, Optuna's defaults): the default for the strategy and lists encodings."""
 
 from __future__ import annotations
 

@@ -32,6 +32,8 @@ from spaces.vocab import (
     OBJECTIVE_GROUPS,
     OBJECTIVE_METRICS,
     REAL_MODELS,
+    SAMPLERS,
+    SUBSET_SAMPLER_ENCODINGS,
     TINY_MODEL,
     Objective,
     canonical_model,
@@ -52,7 +54,7 @@ def parse_search_config(data: Mapping[str, Any] | None, source: str = "<dict>") 
     realign = param_space("realign", RealignParams, data.get("realign"), experiment)
     finetune = param_space("finetune", FinetuneParams, data.get("finetune"), experiment)
     subset = _parse_subset(data.get("subset"), realign)
-    search = _parse_search(data.get("search"))
+    search = _sampler_for_encoding(_parse_search(data.get("search")), subset, data.get("search"))
     _check_asha_length(search.asha, finetune, experiment)
     _check_targets(experiment, subset, search)
     return SearchConfig(
@@ -372,6 +374,25 @@ def _parse_asha(data: Any) -> AshaConfig:
     if asha.reduction_factor <= 1:
         raise ConfigError("search.asha.reduction_factor", f"{asha.reduction_factor} must be larger than 1", ["> 1"])
     return replace(asha, metric=check_objective("search.asha.metric", asha.metric, OBJECTIVE_GROUPS))
+
+
+def _sampler_for_encoding(search: SearchSettings, subset: SubsetConfig, raw: Any) -> SearchSettings:
+    """The subset sampler proposes ``lang/<code>`` booleans, so it needs the mask encoding. An omitted
+    ``search.sampler`` is therefore the subset sampler for a mask space and TPE for the others (a file that
+    only sets ``encoding = "strategy"`` keeps working); an explicit subset sampler with another encoding is
+    refused, naming both fields."""
+    given = isinstance(raw, Mapping) and "sampler" in raw
+    if subset.encoding in SUBSET_SAMPLER_ENCODINGS or search.sampler != "subset":
+        return search
+    if not given:
+        return replace(search, sampler="tpe")
+    raise ConfigError(
+        "search.sampler",
+        f'"subset" proposes one lang/<code> boolean per language, so it needs subset.encoding = "mask", '
+        f"not {subset.encoding!r}; set subset.encoding to one of {list(SUBSET_SAMPLER_ENCODINGS)} or "
+        f"search.sampler to another sampler",
+        [s for s in SAMPLERS if s != "subset"],
+    )
 
 
 def _parse_search(data: Any) -> SearchSettings:

@@ -81,7 +81,7 @@ class SubsetConfig(_PlainDict):
     (``spaces.paper``); ``choices`` adds the paper twins the strategy encoding samples too.
     """
 
-    encoding: str = ruled("strategy", kind=str, allowed=ENCODINGS)
+    encoding: str = ruled("mask", kind=str, allowed=ENCODINGS)
     pool: str | tuple[str, ...] = "all"  # a pool filter (spaces.pool), as text or a list of terms
     strategies: tuple[str, ...] = ruled(DEFAULT_STRATEGIES, kind=str, many=True)
     min_languages: int = ruled(1, kind=int, bound=at_least(1, maximum=LANGUAGES_MAX))
@@ -171,7 +171,7 @@ class AshaConfig(_PlainDict):
 class SearchSettings(_PlainDict):
     """How the sweep runs. ``objectives`` are parsed ``metric:mode`` pairs (see ``metrics``/``modes``)."""
 
-    sampler: str = ruled("tpe", kind=str, allowed=SAMPLERS)
+    sampler: str = ruled("subset", kind=str, allowed=SAMPLERS)  # omitted: parse picks by encoding
     objectives: tuple[Objective, ...] = ruled(
         (Objective("unseen_lrl", "max"), Objective("n_languages", "min")), kind=str, many=True
     )

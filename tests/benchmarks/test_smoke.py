@@ -109,25 +109,32 @@ def test_reference_loop_trains_the_same_loss_on_full_length_inputs() -> None:
 
 
 # ------------------------------------------------------------------------------------------ search
-def test_search_efficiency_quick_prints_every_count_and_the_exhaustive_front(capsys) -> None:
-    assert search_efficiency.main(["--quick"]) == 0
+def test_search_efficiency_quick_prints_every_count_and_the_exhaustive_front(capsys, tmp_path) -> None:
+    out_json = tmp_path / "eff.json"
+    assert search_efficiency.main(["--quick", "--json", str(out_json)]) == 0
     out = capsys.readouterr().out
     rows = table_rows(out, "search")
-    assert len(rows[0]) == 4  # search, warm-start points, HV after 3, HV after 5
+    assert len(rows[0]) == 6  # search, seeds, warm-start points, HV after 3, HV after 5, ms / trial
     labels = [row[0] for row in rows]
-    assert labels[0].startswith("ours") and labels[1].startswith("random")
+    assert labels[0].startswith("default: subset sampler") and labels[1].startswith("random")
     assert labels[-1].startswith("exhaustive (15 subsets")  # 2^4 - 1 on the quick 4-language pool
-    assert "Ratio of mean hypervolumes" in out
+    assert "Lead over random search" in out
+    payload = json.loads(out_json.read_text())
+    assert payload["default"] == "default" and payload["default_sampler"] == "subset"
+    assert set(payload["methods"]) == {"default", "random"}
+    for by_n in payload["methods"].values():
+        assert set(by_n) == {"3", "5"} and all(0 < share <= 1 + 1e-9 for share in by_n.values())
 
 
 def test_exhaustive_front_bounds_every_search() -> None:
     pool = search_efficiency.POOL[:4]
-    result = search_efficiency.measure(
-        1, (2, 6), "xlm-roberta-base", "ner", [2], variants=search_efficiency.VARIANTS[::3], pool=pool
-    )
+    variants = [search_efficiency.BY_NAME[name] for name in ("default", "tpe", "random")]
+    result = search_efficiency.measure(1, (2, 6), "xlm-roberta-base", "ner", [2], variants=variants, pool=pool)
     assert result["n_subsets"] == 2 ** len(pool) - 1
     for by_n in result["results"].values():
         assert by_n[2][0] <= by_n[6][0] <= result["exhaustive"] + 1e-12  # more trials never lose area
+    shares = search_efficiency.shares(result)
+    assert shares["tpe"]["6"] == pytest.approx(result["results"]["tpe"][6][0] / result["exhaustive"])
 
 
 # ------------------------------------------------------------------------------------------ trial set-up
@@ -202,3 +209,35 @@ def test_sweep_overhead_quick_writes_both_rates_and_their_ratio(capsys, tmp_path
     assert data["engine"] == "local" and data["sampler"] == "tpe"
     assert data["product_trials_per_s"] == pytest.approx(data["trials"] / data["product_s"])
     assert data["ratio"] == pytest.approx(data["product_trials_per_s"] / data["direct_trials_per_s"])
+
+
+# ------------------------------------------------------------------------------------------ issue 12's goals
+def test_a_paper_point_is_missed_only_when_no_trial_of_its_size_or_smaller_reaches_it() -> None:
+    from benchmarks.search_full_pool import misses
+
+    trials = [(0.5, 3.0), (0.6, 10.0)]
+    paper = [(0.55, 5, "a"), (0.6, 10, "b"), (0.61, 20, "c"), (0.4, 1, "d"), (0.45, 4, "e")]
+    missed = {m["folder"]: m for m in misses(trials, paper)}
+    assert set(missed) == {"a", "c", "d"}  # b is equalled at its size, e beaten by a smaller subset
+    assert missed["a"]["short"] == pytest.approx(0.05) and missed["c"]["best"] == 0.6
+    assert missed["d"]["best"] == float("-inf")  # no trial with one language
+
+
+def test_search_full_pool_quick_scores_every_paper_point(capsys, tmp_path) -> None:
+    from benchmarks import search_full_pool
+
+    out_json = tmp_path / "full.json"
+    assert search_full_pool.main(["--quick", "--model", "xlmr", "--methods", "default", "--json", str(out_json)]) == 0
+    rows = table_rows(capsys.readouterr().out, "model task")
+    assert [row[:2] for row in rows] == [["xlmr pos", "default"]]
+    (result,) = json.loads(out_json.read_text())
+    (run,) = result["methods"]["default"]
+    assert result["paper_points"] > 50 and run["missed"] == len(run["misses"]) <= result["paper_points"]
+
+
+def test_tinyworld_verdict_needs_a_lead_larger_than_the_larger_seed_sd() -> None:
+    from benchmarks.tinyworld_search_vs_paper import verdict
+
+    assert verdict({"mean": 0.40, "sd": 0.01}, {"mean": 0.38, "sd": 0.015}) == (pytest.approx(0.02), 0.015, True)
+    assert verdict({"mean": 0.40, "sd": 0.03}, {"mean": 0.38, "sd": 0.01})[2] is False
+    assert verdict({"mean": 0.37, "sd": 0.0}, {"mean": 0.38, "sd": 0.0})[2] is False

@@ -117,3 +117,18 @@ def test_run_dir_holds_what_resume_and_report_need(sweep):
     assert (run_dir / "search_config.toml").read_text() == "# test\n"
     assert (run_dir / "tuner.pkl").is_file()
     assert not math.isnan(sweep["report"].hypervolume)
+
+
+def test_the_default_sampler_runs_under_ray_tune(ray_session, tmp_path):
+    """The subset sampler inside Ray's OptunaSearch (define-by-run through its suggest captor, the study
+    pickled at every step): every trial gets a distinct subset, the proposals are what the trials ran."""
+    cfg = load_search_config(write_config(tmp_path, sampler="subset", num_samples=6, max_concurrent=2))
+    trainable = partial(fake_trainable, log=str(tmp_path / "trials.jsonl"))
+    target = plan_run(cfg, storage_path=str(tmp_path / "runs"), name="subset", trainable=trainable)
+    results = run_sweep(cfg, target, trainable=trainable, source_toml="# test\n")
+    subsets = [tuple(r.config["languages"]) for r in results]
+    assert len(results) == 6 and all(r.error is None for r in results)
+    assert len(set(subsets)) == 6 and all(1 <= len(s) <= 4 and set(s) <= set(POOL) for s in subsets)
+    for r in results:  # the booleans the sampler chose are the subset the trial realigned on
+        chosen = {code for code, on in r.config["lang"].items() if on}
+        assert chosen == set(r.config["languages"])

@@ -41,6 +41,7 @@ def small(**sections) -> dict:
     data = {
         "experiment": {"name": "t"},
         "subset": {
+            "encoding": "strategy",
             "pool": "joshi<=2",
             "strategies": ["random", "most_distinct_script"],
             "min_languages": 2,
@@ -82,13 +83,13 @@ def test_embedded_default_is_the_tiny_multi_objective_job():
     assert (cfg.experiment.world, cfg.experiment.model, cfg.experiment.task) == ("tiny", "tiny", "pos")
     assert cfg.experiment.trainable == "realign"
     assert cfg.search.metrics == ["unseen_lrl", "n_languages"] and cfg.search.modes == ["max", "min"]
-    assert cfg.subset.encoding == "strategy"
+    assert cfg.subset.encoding == "mask"
     assert (cfg.subset.min_languages, cfg.subset.max_languages) == (1, 65)
     # the whole pool is allowed, so the all-pool run is among the warm starts (the report marks it)
     assert "all@65" in [name for name, _ in named_warm_start_points(cfg)]
     assert cfg.subset.available == tuple(load_catalog().realignment_pool())
     assert cfg.realign.get("lr").kind == "float" and cfg.realign.get("lr").log
-    assert cfg.search.sampler == "tpe" and cfg.search.warm_start and cfg.search.max_concurrent == 2
+    assert cfg.search.sampler == "subset" and cfg.search.warm_start and cfg.search.max_concurrent == 2
     assert cfg.search.cpus_per_trial == 1.0
 
 

@@ -19,6 +19,7 @@ import optuna
 import pytest
 
 from spaces.config import SearchSpace, load_search_config
+from spaces.config.toml import default_toml
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "legacy" / "search_spaces_de95d93.pkl"
 SOURCES = {"default": None, "mask": resources.files("spaces.data").joinpath("examples", "mask.toml")}
@@ -31,10 +32,19 @@ def test_everything_an_old_run_folder_refers_to_unpickles():
     assert progress.space.languages({"languages": ["de"]}) == ["de"] and stop is not None
 
 
+def old_default(directory: Path) -> Path:
+    """The embedded default as it was when the fixture was written: strategy encoding, TPE (the default
+    is now the subset sampler on the mask encoding; a run folder keeps the space it was started with)."""
+    text = default_toml().replace('encoding = "mask"', 'encoding = "strategy"', 1)
+    path = directory / "old_default.toml"
+    path.write_text(text.replace('sampler = "subset"', 'sampler = "tpe"', 1), encoding="utf-8")
+    return path
+
+
 @pytest.mark.parametrize("name", list(SOURCES))
-def test_an_old_pickled_space_samples_what_a_fresh_one_does(name):
+def test_an_old_pickled_space_samples_what_a_fresh_one_does(name, tmp_path):
     old = pickle.loads(FIXTURE.read_bytes())[name]
-    fresh = SearchSpace(load_search_config(SOURCES[name]))
+    fresh = SearchSpace(load_search_config(SOURCES[name] or old_default(tmp_path)))
     then = fresh.cfg
     if name == "mask":  # omits max_failures: 0 then, now 1, the default default.toml has always documented
         then = replace(then, search=replace(then.search, max_failures=0))

@@ -142,7 +142,15 @@ def test_a_paper_list_that_breaks_the_space_leaves_the_computed_heuristic():
 
 
 def test_explicit_paper_strategies_take_the_papers_sizes_and_seeds():
-    cfg = parse_search_config({"subset": {"strategies": ["paper:random", "paper:most_family_en"], "max_languages": 22}})
+    cfg = parse_search_config(
+        {
+            "subset": {
+                "encoding": "strategy",
+                "strategies": ["paper:random", "paper:most_family_en"],
+                "max_languages": 22,
+            }
+        }
+    )
     assert [label for label, _ in named_warm_start_points(cfg)] == [
         "paper:random@5",
         "paper:random@10",
@@ -165,7 +173,7 @@ def test_explicit_paper_strategies_take_the_papers_sizes_and_seeds():
 def test_paper_strategy_under_a_pair_budget_is_cut_to_fit():
     cfg = parse_search_config(
         {
-            "subset": {"strategies": ["paper:most_uriel_en"], "max_pairs": 300},
+            "subset": {"encoding": "strategy", "strategies": ["paper:most_uriel_en"], "max_pairs": 300},
             "realign": {"pairs_per_language": [50, 100]},
         }
     )
