@@ -54,6 +54,14 @@ def trial_line(count: str, trial_id: str, result: Mapping[str, Any], objectives:
     return f"{count} trial {trial_id} {outcome_word(result):<6} {scores}{extra}"
 
 
+def languages_text(space: SearchSpace, config: Mapping[str, Any]) -> str:
+    """The trial's languages as a progress line shows them; ``[?]`` when they cannot be resolved."""
+    try:
+        return format_languages(space.languages(config))
+    except Exception:  # noqa: BLE001 - a progress line must never break the sweep
+        return "[?]"
+
+
 def took(result: Mapping[str, Any]) -> str:
     seconds = result.get("time_total_s")
     return f" {seconds:.1f}s" if isinstance(seconds, (int, float)) else ""
@@ -84,10 +92,7 @@ class TrialProgress(Callback):
         return f"[{done:>3}/{self.total if self.total else '?'}]"
 
     def _languages(self, trial: Any) -> str:
-        try:
-            return format_languages(self.space.languages(trial.config))
-        except Exception:  # noqa: BLE001 - a progress line must never break the sweep
-            return "[?]"
+        return languages_text(self.space, trial.config)
 
     def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
         line = trial_line(self._count(trials, trial), trial.trial_id, trial.last_result or {}, self.objectives)

@@ -187,17 +187,14 @@ def _annotate(ot_trial: Any, record: dict[str, Any], space: SearchSpace, limits:
 
 def _progress_line(record: dict[str, Any], done: int, total: int, cfg: SearchConfig, space: SearchSpace) -> str:
     """The Ray engine's per-trial line (``search.progress``), or its FAILED line with the reason."""
-    from search.progress import format_languages, took, trial_line
+    from search.progress import languages_text, took, trial_line
 
     count = f"[{done:>3}/{total}]"
     if record["status"] != "ok":
         return f"{count} trial {record['trial_id']} FAILED {record['error']}"
-    try:
-        languages = " " + format_languages(space.languages(record["config"]))
-    except Exception:  # noqa: BLE001 - a progress line must never break the sweep
-        languages = ""
     metrics = record["metrics"]
-    return f"{trial_line(count, record['trial_id'], metrics, cfg.search.objectives)}{languages}{took(metrics)}"
+    line = trial_line(count, record["trial_id"], metrics, cfg.search.objectives)
+    return f"{line} {languages_text(space, record['config'])}{took(metrics)}"
 
 
 def _told(record: dict[str, Any], metrics: list[str]) -> list[float] | None:

@@ -50,14 +50,15 @@ class PhaseAwareOptunaSearch(AttributedOptunaSearch):
         self._cost_limits = tuple(cost_limits)
 
     def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
-        self.record_attributes(trial_id, result)
         ot_trial = self._ot_trials.get(trial_id)
-        if ot_trial is not None and trial_id not in self._completed_trials:
+        told = ot_trial is None or trial_id in self._completed_trials
+        if not told:
             record_costs(ot_trial, result, getattr(self, "_cost_limits", ()))
-        if ot_trial is None or trial_id in self._completed_trials or optuna_state(result, error) != "PRUNED":
-            super().on_trial_complete(trial_id, result=result, error=error)  # records nothing twice: same values
+        if told or optuna_state(result, error) != "PRUNED":
+            super().on_trial_complete(trial_id, result=result, error=error)  # records languages and scores
             return
         from optuna.trial import TrialState
 
+        self.record_attributes(trial_id, result)
         self._ot_study.tell(ot_trial, state=TrialState.PRUNED)
         self._completed_trials.add(trial_id)

@@ -59,8 +59,8 @@ def test_optuna_state_reads_the_phase():
 def test_a_trial_stopped_early_is_pruned_and_a_finished_one_complete(cfg):
     searcher = _searcher(cfg)
     first, second = searcher.suggest("a")["languages"], searcher.suggest("b")["languages"]
-    searcher.on_trial_complete("a", result=_result(first, "epoch"))
-    searcher.on_trial_complete("b", result=_result(second, "final"))
+    searcher.on_trial_complete("a", result=_result(first, "epoch", config={"languages": first}))
+    searcher.on_trial_complete("b", result=_result(second, "final", config={"languages": second}))
     a, b = (searcher._ot_trials[t] for t in ("a", "b"))
     trials = {t.number: t for t in searcher._ot_study.get_trials(deepcopy=False)}
     assert trials[a.number].state.name == "PRUNED" and trials[a.number].values is None
@@ -69,6 +69,9 @@ def test_a_trial_stopped_early_is_pruned_and_a_finished_one_complete(cfg):
     # the costs are user attributes of both (what optuna-dashboard shows, what constraints read)
     assert trials[a.number].user_attrs["wall_s"] == WALL_S_PER_LANGUAGE * len(first)
     assert trials[b.number].user_attrs["n_languages"] == len(second)
+    # and so is the subset, pruned or not (what optuna-dashboard shows of each trial)
+    assert trials[a.number].user_attrs["languages"] == list(first)
+    assert trials[b.number].user_attrs["languages"] == list(second)
     searcher.on_trial_complete("a", result=_result(first, "final"))  # told once: a repeat changes nothing
     assert searcher._ot_study.get_trials(deepcopy=False)[a.number].state.name == "PRUNED"
 
